@@ -1,0 +1,592 @@
+// The only translation unit that includes Boost.Beast (it costs ~20 s to compile).
+//
+// Threads: `io_threads` run the io_context; every connection is one coroutine on its own
+// strand. A parsed request is handed to the worker pool and the coroutine suspends until the
+// worker posts the response back to the strand, so io threads never block on handlers.
+#include "net/http_server.h"
+
+#include <time.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <condition_variable>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/metrics.h"
+#include "core/strings.h"
+#include "net/internal/request_target.h"
+#include "net/internal/worker_pool.h"
+
+namespace rhip::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+// I/O errors come back as values: a peer going away is normal, not exceptional.
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// After an error response the client may still be sending the rejected request; reading
+// (and discarding) it for a moment before closing keeps the kernel from answering with a
+// RST that would destroy our response in the client's receive buffer.
+constexpr std::chrono::seconds kLingerTime{1};
+constexpr size_t kLingerMaxBytes = 1 << 20;
+// After the drain deadline connections are force-closed; this bounds the wait for their
+// coroutines to notice.
+constexpr std::chrono::seconds kForcedCloseGrace{2};
+constexpr size_t kFirstReadBytes = 4096;
+
+// Process-wide gauges: every server in the process adds to the same counters, so the gauges
+// are registered once and never point at a destroyed server.
+struct GlobalStats {
+  internal::WorkerPoolStats pool;
+  std::atomic<int64_t> connections{0};
+};
+
+GlobalStats& Stats() {
+  static GlobalStats* stats = [] {
+    auto* s = new GlobalStats();  // never destroyed: gauges may be rendered at exit
+    Metrics& m = Metrics::Global();
+    m.RegisterGauge("rhip_http_worker_queue_depth", "HTTP requests waiting for a worker",
+                    [s] { return static_cast<double>(s->pool.queued.load()); });
+    m.RegisterGauge("rhip_http_workers_busy", "HTTP workers running a handler",
+                    [s] { return static_cast<double>(s->pool.busy.load()); });
+    m.RegisterGauge("rhip_http_connections_open", "open HTTP connections",
+                    [s] { return static_cast<double>(s->connections.load()); });
+    m.SetHelp("rhip_http_rejected_total", "counter",
+              "HTTP requests or connections refused by the transport, by reason");
+    return s;
+  }();
+  return *stats;
+}
+
+void CountRejected(const char* reason) {
+  Metrics::Global().Increment("rhip_http_rejected_total", {{"reason", reason}});
+}
+
+// The Date header, formatted at most once per second per thread.
+const std::string& HttpDate() {
+  thread_local time_t cached_second = 0;
+  thread_local std::string cached;
+  const time_t now = time(nullptr);
+  if (now != cached_second) {
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char buf[64];
+    const size_t n = strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached.assign(buf, n);
+    cached_second = now;
+  }
+  return cached;
+}
+
+// Header text from a handler must not be able to split the response.
+bool IsSafeHeaderText(std::string_view s) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool idle = true;  // waiting for a request to start; touched only on the stream's strand
+};
+
+// Open connections. Shared with the session coroutines so that a coroutine destroyed late
+// (when the io_context itself is destroyed) still unregisters safely.
+class ConnectionRegistry {
+ public:
+  explicit ConnectionRegistry(size_t max) : max_(max) {}
+
+  bool Add(const std::shared_ptr<Connection>& conn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (connections_.size() >= max_) return false;
+    connections_.insert(conn);
+    Stats().connections.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  void Remove(const std::shared_ptr<Connection>& conn) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (connections_.erase(conn) == 0) return;
+      Stats().connections.fetch_sub(1, std::memory_order_relaxed);
+    }
+    cv_.notify_all();
+  }
+
+  // Runs fn(conn) on each connection's strand.
+  template <typename Fn>
+  void PostToEach(Fn fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& conn : connections_) {
+      asio::post(conn->stream.get_executor(), [conn, fn] { fn(*conn); });
+    }
+  }
+
+  bool WaitEmpty(std::chrono::steady_clock::duration timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [this] { return connections_.empty(); });
+  }
+
+ private:
+  const size_t max_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unordered_set<std::shared_ptr<Connection>> connections_;  // guarded by mu_
+};
+
+class RegistrationGuard {
+ public:
+  RegistrationGuard(std::shared_ptr<ConnectionRegistry> registry, std::shared_ptr<Connection> conn)
+      : registry_(std::move(registry)), conn_(std::move(conn)) {}
+  ~RegistrationGuard() { registry_->Remove(conn_); }
+  RegistrationGuard(const RegistrationGuard&) = delete;
+  RegistrationGuard& operator=(const RegistrationGuard&) = delete;
+
+ private:
+  std::shared_ptr<ConnectionRegistry> registry_;
+  std::shared_ptr<Connection> conn_;
+};
+
+// How a failed request read ends the connection.
+struct ReadFailure {
+  int status;          // 0: close without answering
+  const char* reason;  // rejected_total label; null: not counted
+  const char* message;
+};
+
+ReadFailure ClassifyReadError(const beast::error_code& ec) {
+  if (ec == http::error::header_limit) {
+    return {431, "too_large", "request header fields too large"};
+  }
+  if (ec == http::error::body_limit) return {413, "too_large", "request body too large"};
+  if (ec == beast::error::timeout) return {0, "timeout", nullptr};
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
+    return {0, nullptr, nullptr};  // the peer went away
+  }
+  if (ec.category() == beast::error_code(http::error::bad_target).category()) {
+    return {400, "bad_request", "malformed HTTP request"};
+  }
+  return {0, nullptr, nullptr};  // socket errors, closed by Stop()
+}
+
+class HttpServerImpl final : public HttpServer {
+ public:
+  HttpServerImpl(const HttpServerOptions& options, HttpHandler handler,
+                 TransportErrorRenderer render_error)
+      : options_(options),
+        handler_(std::move(handler)),
+        render_error_(std::move(render_error)),
+        ioc_(options.io_threads),
+        work_(ioc_.get_executor()),
+        acceptor_(asio::make_strand(ioc_)),
+        registry_(std::make_shared<ConnectionRegistry>(options.max_connections)),
+        pool_(options.worker_threads, options.max_queued_requests, &Stats().pool) {}
+
+  ~HttpServerImpl() override { Stop(); }
+
+  absl::Status Listen();
+  void StartThreads();
+
+  uint16_t port() const override { return port_; }
+  void Stop() override;
+  void Wait() override;
+
+ private:
+  asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> Session(std::shared_ptr<Connection> conn);
+  // Completes with the handler's response, or nullopt when the worker queue is full.
+  asio::awaitable<std::optional<HttpResponse>> RunOnWorker(HttpRequest request);
+  asio::awaitable<bool> Write(beast::tcp_stream& stream, HttpResponse response, unsigned version,
+                              bool keep_alive, bool head);
+  asio::awaitable<void> RejectAndClose(beast::tcp_stream& stream, int status, const char* message,
+                                       const char* reason);
+  HttpResponse CallHandler(const HttpRequest& request) const;
+  HttpResponse RenderError(int status, std::string_view message) const;
+
+  const HttpServerOptions options_;
+  const HttpHandler handler_;
+  const TransportErrorRenderer render_error_;
+  asio::io_context ioc_;
+  // Keeps run() going while coroutines wait on workers with no I/O pending.
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  tcp::acceptor acceptor_;  // used only on its strand
+  uint16_t port_ = 0;
+  std::shared_ptr<ConnectionRegistry> registry_;
+  internal::WorkerPool pool_;
+  std::vector<std::thread> io_threads_;
+  std::atomic<bool> stopping_{false};
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_started_ = false;  // guarded by stop_mu_
+  bool stopped_ = false;       // guarded by stop_mu_
+};
+
+absl::Status HttpServerImpl::Listen() {
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  const auto address = asio::ip::make_address(options_.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, options_.port);
+  } else {
+    tcp::resolver resolver(ioc_);
+    auto results =
+        resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::passive, ec);
+    if (ec || results.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot resolve listen host '", options_.host, "': ", ec.message()));
+    }
+    endpoint = results.begin()->endpoint();
+  }
+  const auto fail = [&](const char* what) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot ", what, " ", options_.host, ":", options_.port, ": ", ec.message()));
+  };
+  if (acceptor_.open(endpoint.protocol(), ec)) return fail("open socket for");
+  if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec)) return fail("configure");
+  if (acceptor_.bind(endpoint, ec)) return fail("bind");
+  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) return fail("listen on");
+  const auto local = acceptor_.local_endpoint(ec);
+  if (ec) return fail("query");
+  port_ = local.port();
+  return absl::OkStatus();
+}
+
+void HttpServerImpl::StartThreads() {
+  asio::co_spawn(acceptor_.get_executor(), AcceptLoop(), asio::detached);
+  for (int i = 0; i < options_.io_threads; ++i) {
+    io_threads_.emplace_back([this] {
+      for (;;) {
+        try {
+          ioc_.run();
+          return;
+        } catch (const std::exception&) {
+          // A completion handler threw; the connection it belonged to is gone, keep serving.
+        }
+      }
+    });
+  }
+}
+
+asio::awaitable<void> HttpServerImpl::AcceptLoop() {
+  for (;;) {
+    auto [ec, socket] =
+        co_await acceptor_.async_accept(asio::any_io_executor(asio::make_strand(ioc_)), kUseTuple);
+    if (stopping_.load() || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // Typically out of file descriptors: back off instead of spinning.
+      asio::steady_timer backoff(acceptor_.get_executor(), std::chrono::milliseconds(50));
+      co_await backoff.async_wait(kUseTuple);
+      continue;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    if (!registry_->Add(conn)) {
+      CountRejected("connections");
+      conn->stream.socket().close(ignored);
+      continue;
+    }
+    asio::co_spawn(conn->stream.get_executor(), Session(conn), asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServerImpl::Session(std::shared_ptr<Connection> conn) {
+  RegistrationGuard registration(registry_, conn);
+  beast::tcp_stream& stream = conn->stream;
+  std::string remote_address;
+  {
+    beast::error_code ec;
+    const auto endpoint = stream.socket().remote_endpoint(ec);
+    if (ec) co_return;
+    remote_address = endpoint.address().to_string();
+  }
+  const uint32_t header_limit = static_cast<uint32_t>(
+      std::min<size_t>(options_.max_header_bytes, std::numeric_limits<uint32_t>::max()));
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    // Wait for a request to start. The first request's read_timeout runs from accept;
+    // later ones get idle_timeout to start and then read_timeout from their first byte.
+    if (buffer.size() == 0) {
+      if (stopping_.load()) break;
+      conn->idle = true;
+      stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), kUseTuple);
+      conn->idle = false;
+      if (ec) {
+        if (first && ec == beast::error::timeout) CountRejected("timeout");
+        break;
+      }
+      buffer.commit(n);
+    }
+    conn->idle = false;
+    if (!first) stream.expires_after(options_.read_timeout);
+    first = false;
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(header_limit);
+    parser.body_limit(options_.max_body_bytes);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
+    if (!ec && !parser.is_done()) {
+      const auto& header = parser.get();
+      if (header.version() >= 11 && EqualsIgnoreCase(header[http::field::expect], "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        std::tie(ec, n) = co_await asio::async_write(
+            stream, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
+      }
+      if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUseTuple);
+    }
+    if (ec) {
+      const ReadFailure failure = ClassifyReadError(ec);
+      if (failure.status != 0) {
+        co_await RejectAndClose(stream, failure.status, failure.message, failure.reason);
+      } else if (failure.reason != nullptr) {
+        CountRejected(failure.reason);
+      }
+      break;
+    }
+
+    http::request<http::string_body>& message = parser.get();
+    HttpRequest request;
+    internal::RequestTarget target;
+    const beast::string_view raw_target = message.target();
+    if (!internal::ParseRequestTarget(std::string_view(raw_target.data(), raw_target.size()),
+                                      &target)) {
+      co_await RejectAndClose(stream, 400, "invalid request target", "bad_request");
+      break;
+    }
+    const beast::string_view method = message.method_string();
+    request.method.assign(method.data(), method.size());
+    request.target.assign(raw_target.data(), raw_target.size());
+    request.path = std::move(target.path);
+    request.query = std::move(target.query);
+    request.headers.reserve(std::distance(message.begin(), message.end()));
+    for (const auto& field : message) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(message.body());
+    request.remote_address = remote_address;
+    const unsigned version = message.version();
+    const bool head = message.method() == http::verb::head;
+    bool keep_alive = message.keep_alive();
+
+    std::optional<HttpResponse> response = co_await RunOnWorker(std::move(request));
+    if (!response) {
+      CountRejected("busy");
+      response = RenderError(503, "server busy, retry later");
+      response->SetHeader("Retry-After", "1");
+    }
+    keep_alive = keep_alive && !stopping_.load() &&
+                 !EqualsIgnoreCase(response->Header("Connection"), "close");
+    if (!co_await Write(stream, std::move(*response), version, keep_alive, head)) break;
+    if (!keep_alive) {
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      break;
+    }
+  }
+  stream.close();
+}
+
+asio::awaitable<std::optional<HttpResponse>> HttpServerImpl::RunOnWorker(HttpRequest request) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::optional<HttpResponse>)>(
+      [this](auto handler, HttpRequest request) {
+        struct Pending {
+          decltype(handler) completion;
+          HttpRequest request;
+        };
+        auto pending = std::make_shared<Pending>(Pending{std::move(handler), std::move(request)});
+        // The completion resumes the coroutine, so it must run on the connection's strand.
+        const auto complete = [](std::shared_ptr<Pending> p, std::optional<HttpResponse> r) {
+          auto executor = asio::get_associated_executor(p->completion);
+          asio::post(executor, [p = std::move(p), r = std::move(r)]() mutable {
+            std::move(p->completion)(std::move(r));
+          });
+        };
+        internal::WorkerPool::Job job = [this, pending, complete](bool cancelled) {
+          std::optional<HttpResponse> response;
+          if (!cancelled) response = CallHandler(pending->request);
+          complete(pending, std::move(response));
+        };
+        if (!pool_.TrySubmit(job)) complete(pending, std::nullopt);
+      },
+      asio::use_awaitable, std::move(request));
+}
+
+HttpResponse HttpServerImpl::CallHandler(const HttpRequest& request) const {
+  try {
+    return handler_(request);
+  } catch (...) {
+    // Handlers must not throw; if one does, the client still gets an answer.
+    return RenderError(500, "internal server error");
+  }
+}
+
+HttpResponse HttpServerImpl::RenderError(int status, std::string_view message) const {
+  try {
+    return render_error_(status, message);
+  } catch (...) {
+    HttpResponse response;
+    response.status = status;
+    response.SetHeader("Content-Type", "text/plain; charset=utf-8");
+    response.body = std::string(message);
+    return response;
+  }
+}
+
+asio::awaitable<bool> HttpServerImpl::Write(beast::tcp_stream& stream, HttpResponse response,
+                                            unsigned version, bool keep_alive, bool head) {
+  int status = response.status;
+  if (status < 100 || status > 599) status = 500;
+  http::response<http::string_body> out(static_cast<http::status>(status), version);
+  bool has_date = false;
+  for (auto& [name, value] : response.headers) {
+    if (name.empty() || !IsSafeHeaderText(name) || !IsSafeHeaderText(value)) continue;
+    if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+        EqualsIgnoreCase(name, "Connection")) {
+      continue;  // framing is ours
+    }
+    has_date = has_date || EqualsIgnoreCase(name, "Date");
+    out.insert(name, value);
+  }
+  if (!has_date) out.set(http::field::date, HttpDate());
+  out.keep_alive(keep_alive);
+  // 1xx, 204 and 304 carry no body (RFC 9110 §6.4.1); HEAD announces the length it omits.
+  if (status >= 200 && status != 204 && status != 304) {
+    out.content_length(response.body.size());
+    if (!head) out.body() = std::move(response.body);
+  }
+  stream.expires_after(options_.write_timeout);
+  auto [ec, n] = co_await http::async_write(stream, out, kUseTuple);
+  if (ec == beast::error::timeout) CountRejected("timeout");
+  co_return !ec;
+}
+
+asio::awaitable<void> HttpServerImpl::RejectAndClose(beast::tcp_stream& stream, int status,
+                                                     const char* message, const char* reason) {
+  CountRejected(reason);
+  if (!co_await Write(stream, RenderError(status, message), 11, /*keep_alive=*/false,
+                      /*head=*/false)) {
+    co_return;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(kLingerTime);
+  char discard[4096];
+  for (size_t total = 0; total < kLingerMaxBytes;) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(discard), kUseTuple);
+    if (ec) break;
+    total += n;
+  }
+}
+
+void HttpServerImpl::Stop() {
+  {
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    if (stop_started_) {
+      stop_cv_.wait(lock, [this] { return stopped_; });
+      return;
+    }
+    stop_started_ = true;
+  }
+  stopping_.store(true);
+  asio::post(acceptor_.get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  // Idle keep-alive connections go now; busy ones close after their response.
+  registry_->PostToEach([](Connection& conn) {
+    if (conn.idle) conn.stream.close();
+  });
+  if (!registry_->WaitEmpty(options_.drain_timeout)) {
+    registry_->PostToEach([](Connection& conn) { conn.stream.close(); });
+  }
+  // Requests still queued are answered 503; running handlers are waited for.
+  pool_.Shutdown();
+  registry_->WaitEmpty(kForcedCloseGrace);
+  work_.reset();
+  ioc_.stop();
+  for (std::thread& t : io_threads_) t.join();
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopped_ = true;
+  }
+  stop_cv_.notify_all();
+}
+
+void HttpServerImpl::Wait() {
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  stop_cv_.wait(lock, [this] { return stopped_; });
+}
+
+absl::Status ValidateOptions(const HttpServerOptions& o) {
+  if (o.io_threads < 1 || o.worker_threads < 1 || o.max_queued_requests < 1 ||
+      o.max_connections < 1 || o.max_header_bytes < 1) {
+    return absl::InvalidArgumentError(
+        "HTTP server options: io_threads, worker_threads, max_queued_requests, "
+        "max_connections and max_header_bytes must be at least 1");
+  }
+  if (o.read_timeout.count() <= 0 || o.write_timeout.count() <= 0 || o.idle_timeout.count() <= 0 ||
+      o.drain_timeout.count() < 0) {
+    return absl::InvalidArgumentError("HTTP server options: timeouts must be positive");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                              HttpHandler handler,
+                                                              TransportErrorRenderer render_error) {
+  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+  if (!handler || !render_error) {
+    return absl::InvalidArgumentError("HTTP server needs a handler and an error renderer");
+  }
+  try {
+    auto server =
+        std::make_unique<HttpServerImpl>(options, std::move(handler), std::move(render_error));
+    if (absl::Status s = server->Listen(); !s.ok()) return s;
+    server->StartThreads();
+    return std::unique_ptr<HttpServer>(std::move(server));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("cannot start HTTP server: ", e.what()));
+  }
+}
+
+}  // namespace rhip::net
