@@ -57,6 +57,9 @@ class TypeInfo;
 // One allowed type of an element.
 struct ElementType {
   std::string code;  // "string", "Quantity", "Reference", "BackboneElement", "Resource", ...
+  // The JSON member name: the element name, or for a choice element the name plus the
+  // capitalised code ("valueQuantity").
+  std::string json_name;
   // The type's definition: the datatype or resource type, or for an inline backbone element
   // (and for a contentReference such as Questionnaire.item.item) the backbone's TypeInfo.
   // nullptr only for abstract "Resource" (contained, Bundle.entry.resource): the JSON
@@ -142,9 +145,12 @@ class StructureModel {
 
  private:
   StructureModel() = default;
-  friend struct ModelLoader;
+  // Builds the model from the embedded model file; aborts on a malformed file (a build bug).
+  static const StructureModel* Load();
+  void LoadText(std::string_view text);
+
   std::vector<std::unique_ptr<TypeInfo>> types_;
-  std::unordered_map<std::string_view, const TypeInfo*> by_name_;
+  std::unordered_map<std::string_view, TypeInfo*> by_name_;
   std::vector<std::string_view> resource_names_;
 };
 
