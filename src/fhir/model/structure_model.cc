@@ -140,7 +140,9 @@ void StructureModel::LoadText(std::string_view text) {
     if (type->elements_.size() > internal::kMaxElementsPerType) Corrupt("too many elements", type->name_);
     for (const ElementInfo& e : type->elements_) {
       for (const ElementType& t : e.types) {
-        type->members_.emplace(t.json_name, MemberMatch{&e, &t});
+        if (!type->members_.emplace(t.json_name, MemberMatch{&e, &t}).second) {
+          Corrupt("two elements share a JSON name", t.json_name);
+        }
       }
     }
     if (type->kind_ == TypeInfo::Kind::kResource && !type->abstract_) {

@@ -253,8 +253,9 @@ std::string SharedData() {
 TEST(ValidatorGoldenTest, OfficialR4Examples) {
   std::filesystem::path archive = std::filesystem::path(SharedData()) / "fhir-r4-examples.tar.xz";
   if (!std::filesystem::exists(archive)) GTEST_SKIP() << "no " << archive;
-  char dir_template[] = "/tmp/rhip-fhir-examples-XXXXXX";
-  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  std::string dir_template =
+      (std::filesystem::temp_directory_path() / "rhip-fhir-examples-XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir_template.data()), nullptr);
   std::filesystem::path dir = dir_template;
   std::string command = "tar xJf '" + archive.string() + "' -C '" + dir.string() + "'";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
