@@ -1,0 +1,98 @@
+#include "fhir/fhirpath/fhirpath.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace rhip::fhirpath {
+namespace {
+
+json::Value Observation() {
+  return *json::Parse(R"({
+    "resourceType": "Observation", "id": "o1", "status": "final",
+    "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"},
+                        {"system": "http://snomed.info/sct", "code": "27113001"}]},
+    "subject": {"reference": "Patient/p1"},
+    "effectiveDateTime": "2024-03-01T10:00:00+08:00",
+    "valueQuantity": {"value": 72.50, "unit": "kg", "system": "http://unitsofmeasure.org", "code": "kg"},
+    "component": [{"code": {"text": "a"}, "valueString": "x"}, {"code": {"text": "b"}, "valueInteger": 3}]
+  })");
+}
+
+std::vector<std::string> Texts(std::string_view expr, const json::Value& resource,
+                               const EvalContext& ctx = {}) {
+  absl::StatusOr<Expression> e = Compile(expr);
+  EXPECT_TRUE(e.ok()) << e.status();
+  if (!e.ok()) return {};
+  absl::StatusOr<Collection> c = Evaluate(*e, resource, ctx);
+  EXPECT_TRUE(c.ok()) << expr << ": " << c.status();
+  std::vector<std::string> out;
+  if (c.ok()) {
+    for (const Item& i : *c) out.push_back(ToText(i));
+  }
+  return out;
+}
+
+using V = std::vector<std::string>;
+
+TEST(FhirPathTest, PathsFlattenArrays) {
+  EXPECT_EQ(Texts("Observation.code.coding.code", Observation()), (V{"29463-7", "27113001"}));
+  EXPECT_EQ(Texts("code.coding[1].system", Observation()), (V{"http://snomed.info/sct"}));
+  EXPECT_EQ(Texts("Patient.id", Observation()), V{});
+}
+
+TEST(FhirPathTest, ChoiceTypes) {
+  EXPECT_EQ(Texts("Observation.value.ofType(Quantity).unit", Observation()), V{"kg"});
+  EXPECT_EQ(Texts("Observation.value is Quantity", Observation()), V{"true"});
+  EXPECT_EQ(Texts("component.value.ofType(integer)", Observation()), V{"3"});
+  EXPECT_EQ(Texts("Observation.value > 70 'kg'", Observation()), V{"true"});
+  EXPECT_EQ(Texts("(Observation.value as Quantity).value", Observation()), V{"72.50"});
+}
+
+TEST(FhirPathTest, WhereAndFunctions) {
+  EXPECT_EQ(Texts("code.coding.where(system = %loinc).code", Observation()), V{"29463-7"});
+  EXPECT_EQ(Texts("code.coding.exists(code.startsWith('27'))", Observation()), V{"true"});
+  EXPECT_EQ(Texts("code.coding.count() + 1", Observation()), V{"3"});
+  EXPECT_EQ(Texts("component.select(code.text).last()", Observation()), V{"b"});
+  EXPECT_EQ(Texts("iif(status = 'final', 'done', 'open')", Observation()), V{"done"});
+  EXPECT_EQ(Texts("code.coding.code.skip(1) | code.coding.code.take(1)", Observation()),
+            (V{"27113001", "29463-7"}));
+}
+
+TEST(FhirPathTest, DatesCompareWithPrecision) {
+  EXPECT_EQ(Texts("effectiveDateTime > @2024-03-01T01:00:00Z", Observation()), V{"true"});
+  EXPECT_EQ(Texts("@2024-03 < @2024-03-01", Observation()), V{});
+  EXPECT_EQ(Texts("@2024-03-01 + 1 month", Observation()), V{"2024-04-01"});
+}
+
+TEST(FhirPathTest, ResolveUsesHookOrReferenceType) {
+  EXPECT_EQ(Texts("subject.where(resolve() is Patient).reference", Observation()), V{"Patient/p1"});
+  json::Value patient = *json::Parse(R"({"resourceType": "Patient", "id": "p1", "gender": "male"})");
+  EvalContext ctx;
+  ctx.resolve = [&](std::string_view ref) { return ref == "Patient/p1" ? &patient : nullptr; };
+  EXPECT_EQ(Texts("subject.resolve().gender", Observation(), ctx), V{"male"});
+}
+
+TEST(FhirPathTest, NodesKnowWhereTheyAre) {
+  json::Value obs = Observation();
+  absl::StatusOr<Collection> c = Evaluate(*Compile("code.coding[1]"), obs);
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->size(), 1u);
+  const Node& n = (*c)[0].node();
+  EXPECT_EQ(n.member, "coding");
+  EXPECT_EQ(n.index, 1);
+  EXPECT_EQ(n.parent, obs.Find("code"));
+}
+
+TEST(FhirPathTest, ErrorsGivePositions) {
+  absl::StatusOr<Expression> e = Compile("name.where(given = 'x'");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(std::string(e.status().message()).find("offset"), std::string::npos);
+  EXPECT_FALSE(Compile("name.nosuchfunction()").ok());
+  EXPECT_FALSE(Compile("name.matches('[')").ok());
+  absl::StatusOr<Collection> c = Evaluate(*Compile("code.coding.single()"), Observation());
+  EXPECT_FALSE(c.ok());
+}
+
+}  // namespace
+}  // namespace rhip::fhirpath

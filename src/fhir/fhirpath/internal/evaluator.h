@@ -1,0 +1,64 @@
+// The tree-walking evaluator. One Evaluator serves one Evaluate() call.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "fhir/fhirpath/fhirpath.h"
+#include "fhir/fhirpath/internal/ast.h"
+
+namespace rhip::fhirpath::internal {
+
+// What identifiers and $-names refer to at a point of evaluation.
+struct Env {
+  const Collection* focus;  // the implicit input of a leading identifier or function
+  const Item* this_item;    // $this; nullptr at the top level (then $this is the focus)
+  int64_t index = 0;        // $index
+  const Collection* total = nullptr;  // $total in aggregate()
+};
+
+class Evaluator {
+ public:
+  Evaluator(const json::Value& resource, const EvalContext& context);
+
+  absl::StatusOr<Collection> Eval(const AstNode& node, const Env& env);
+  const Collection& root() const { return root_; }
+
+ private:
+  absl::StatusOr<Collection> Source(const AstNode& node, const Env& env);
+  absl::StatusOr<Collection> Binary(const AstNode& node, const Env& env);
+  absl::StatusOr<Collection> Variable(const AstNode& node);
+  absl::StatusOr<Collection> Call(const AstNode& node, const Env& env);  // functions.cc
+
+  // Function helpers (functions.cc).
+  absl::StatusOr<Collection> Arg(const AstNode& node, size_t i, const Env& env);
+  // Evaluates argument i once per input item with $this / $index set.
+  absl::StatusOr<Collection> ArgFor(const AstNode& node, size_t i, const Collection& input,
+                                    size_t index, const Env& env);
+  absl::StatusOr<Collection> Repeat(const AstNode& node, const Collection& input, const Env& env);
+  absl::StatusOr<Collection> Resolve(const Collection& input);
+
+  const json::Value& resource_;
+  const EvalContext& context_;
+  Collection root_;
+};
+
+// Navigation over the input tree (navigation.cc).
+// The root item for a resource.
+Item RootItem(const json::Value& resource);
+// Children named `name` of every item (choice types resolved: "value" finds valueQuantity).
+void Children(const Item& item, std::string_view name, Collection* out);
+// All children of an item, in document order.
+void AllChildren(const Item& item, Collection* out);
+// Whether the item is of the named type ("Quantity", "FHIR.Patient", "System.String").
+bool IsOfType(const Item& item, std::string_view type_name);
+
+// FHIRPath collection rules.
+// Singleton evaluation to a boolean: nullopt for empty; error for several items.
+absl::StatusOr<std::optional<bool>> AsBoolean(const Collection& c, std::string_view what);
+// Appends b's items not already in out (by equality).
+void AppendDistinct(const Collection& b, Collection* out);
+bool Contains(const Collection& c, const Item& item);
+
+}  // namespace rhip::fhirpath::internal

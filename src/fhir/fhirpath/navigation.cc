@@ -1,0 +1,196 @@
+// Walking the JSON tree as FHIR elements: FHIR JSON splits a primitive into "name" (its
+// value) and "_name" (its id and extensions), repeats both as parallel arrays, and names
+// choice elements name + type ("valueQuantity"). The structure model supplies types when it
+// knows them; without it, types come from choice-type suffixes and resourceType members.
+#include <cctype>
+#include <string_view>
+
+#include "fhir/fhirpath/internal/evaluator.h"
+#include "fhir/fhirpath/internal/operations.h"
+#include "fhir/model/structure_model.h"
+
+namespace rhip::fhirpath::internal {
+namespace {
+
+struct TypeRef {
+  std::string_view name;
+  const fhir::TypeInfo* info = nullptr;
+};
+
+const fhir::StructureModel& Model() { return fhir::StructureModel::R4(); }
+
+// A contained or nested resource carries its own type.
+TypeRef ResourceType(const json::Value& v) {
+  const std::string* rt = v.FindString("resourceType");
+  if (rt == nullptr) return {};
+  return {*rt, Model().FindType(*rt)};
+}
+
+TypeRef FromElementType(const fhir::ElementType& et) {
+  return {et.code, et.info};
+}
+
+// "Quantity" -> Quantity, "String" -> string, "DateTime" -> dateTime (primitive names are
+// lower camel case, the JSON suffix capitalises them).
+TypeRef FromSuffix(std::string_view suffix) {
+  for (int k = static_cast<int>(fhir::PrimitiveKind::kBoolean);
+       k <= static_cast<int>(fhir::PrimitiveKind::kXhtml); ++k) {
+    std::string_view p = fhir::PrimitiveName(static_cast<fhir::PrimitiveKind>(k));
+    if (p.size() == suffix.size() && !p.empty() &&
+        std::toupper(static_cast<unsigned char>(p[0])) == suffix[0] &&
+        p.substr(1) == suffix.substr(1)) {
+      return {p, Model().FindType(p)};
+    }
+  }
+  return {suffix, Model().FindType(suffix)};
+}
+
+const json::Value* At(const json::Value* v, int index) {
+  if (v == nullptr) return nullptr;
+  if (index < 0) return v->is_array() ? nullptr : v;
+  if (!v->is_array() || index >= static_cast<int>(v->as_array().size())) return nullptr;
+  const json::Value* e = &v->as_array()[index];
+  return e->is_null() ? nullptr : e;
+}
+
+// Emits the element stored under `member` (and its "_member" companion) of `parent`.
+void Emit(const json::Value& parent, std::string_view member, const json::Value* value,
+          const json::Value* ext, TypeRef type, Collection* out) {
+  bool array = (value != nullptr && value->is_array()) || (ext != nullptr && ext->is_array());
+  size_t n = 1;
+  if (array) {
+    n = std::max(value != nullptr && value->is_array() ? value->as_array().size() : 0,
+                 ext != nullptr && ext->is_array() ? ext->as_array().size() : 0);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    int index = array ? static_cast<int>(i) : -1;
+    Node node{At(value, index), At(ext, index), &parent, member, index, type.name, type.info};
+    if (node.value == nullptr && node.extension == nullptr) continue;
+    if (node.value != nullptr && node.value->is_object() &&
+        (type.info == nullptr || type.name == "Resource")) {
+      TypeRef rt = ResourceType(*node.value);
+      if (!rt.name.empty()) {
+        node.type = rt.name;
+        node.type_info = rt.info;
+      }
+    }
+    out->push_back(Item(node));
+  }
+}
+
+// Finds "name" and "_name" in one pass over the members. *key views the name inside the
+// document (which outlives the result), unlike `name`.
+void FindPair(const json::Object& obj, std::string_view name, const json::Value** value,
+              const json::Value** ext, std::string_view* key) {
+  *value = *ext = nullptr;
+  for (const auto& [k, v] : obj) {
+    if (k == name) {
+      *value = &v;
+      *key = k;
+    } else if (k.size() == name.size() + 1 && k[0] == '_' && k.compare(1, name.size(), name) == 0) {
+      *ext = &v;
+      if (*value == nullptr) *key = std::string_view(k).substr(1);
+    }
+  }
+}
+
+void EmitMember(const json::Value& parent, std::string_view name, TypeRef type, Collection* out) {
+  const json::Value *value, *ext;
+  std::string_view key;
+  FindPair(parent.as_object(), name, &value, &ext, &key);
+  if (value != nullptr || ext != nullptr) Emit(parent, key, value, ext, type, out);
+}
+
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+
+}  // namespace
+
+Item RootItem(const json::Value& resource) {
+  TypeRef rt = ResourceType(resource);
+  return Item(Node{&resource, nullptr, nullptr, {}, -1, rt.name, rt.info});
+}
+
+void Children(const Item& item, std::string_view name, Collection* out) {
+  if (!item.is_node()) return;
+  const Node& n = item.node();
+  // A primitive's own children (id, extension) live in its "_name" companion.
+  const json::Value* holder = n.value != nullptr && n.value->is_object() ? n.value : n.extension;
+  if (holder == nullptr || !holder->is_object()) return;
+  if (holder == n.extension) {
+    EmitMember(*holder, name, FromSuffix(name == "id" ? "String" : "Extension"), out);
+    return;
+  }
+  if (n.type_info != nullptr) {
+    if (const fhir::ElementInfo* el = n.type_info->FindChild(name)) {
+      if (!el->is_choice) {
+        EmitMember(*holder, name, el->types.empty() ? TypeRef{} : FromElementType(el->types[0]), out);
+        return;
+      }
+      for (const fhir::ElementType& et : el->types) {
+        EmitMember(*holder, et.json_name, FromElementType(et), out);
+      }
+      return;
+    }
+  }
+  size_t before = out->size();
+  EmitMember(*holder, name, {}, out);
+  if (out->size() != before) return;
+  // Unknown type: a choice element is name + capitalised type.
+  for (const auto& [key, v] : holder->as_object()) {
+    if (key.size() > name.size() && key.compare(0, name.size(), name) == 0 &&
+        IsUpper(key[name.size()])) {
+      std::string_view k = key;
+      Emit(*holder, k, &v, holder->Find("_" + key), FromSuffix(k.substr(name.size())), out);
+    }
+  }
+}
+
+void AllChildren(const Item& item, Collection* out) {
+  if (!item.is_node()) return;
+  const Node& n = item.node();
+  const json::Value* holder = n.value != nullptr && n.value->is_object() ? n.value : n.extension;
+  if (holder == nullptr || !holder->is_object()) return;
+  for (const auto& [key, v] : holder->as_object()) {
+    std::string_view k = key;
+    if (k == "resourceType") continue;
+    if (!k.empty() && k[0] == '_') {
+      // Only a companion without its value member is a child on its own.
+      if (holder->Find(k.substr(1)) != nullptr) continue;
+      k.remove_prefix(1);
+    }
+    TypeRef type;
+    if (n.type_info != nullptr && holder != n.extension) {
+      if (fhir::MemberMatch m = n.type_info->FindMember(k); m && m.type != nullptr) {
+        type = FromElementType(*m.type);
+      }
+    }
+    EmitMember(*holder, k, type, out);
+  }
+}
+
+bool IsOfType(const Item& item, std::string_view type_name) {
+  bool system_only = false, fhir_only = false;
+  if (type_name.substr(0, 7) == "System.") {
+    type_name.remove_prefix(7);
+    system_only = true;
+  } else if (type_name.substr(0, 5) == "FHIR.") {
+    type_name.remove_prefix(5);
+    fhir_only = true;
+  }
+  if (!item.is_node()) {
+    if (fhir_only) return false;
+    return item.TypeName() == type_name;
+  }
+  if (system_only) return false;
+  const Node& n = item.node();
+  if (n.type == type_name) return true;
+  if (n.type_info != nullptr) {
+    const fhir::TypeInfo* t = Model().FindType(type_name);
+    return t != nullptr && n.type_info->IsA(*t);
+  }
+  // Without the model: any resource is a Resource.
+  return (type_name == "Resource" || type_name == "DomainResource") && n.value != nullptr &&
+         n.value->Find("resourceType") != nullptr;
+}
+
+}  // namespace rhip::fhirpath::internal
