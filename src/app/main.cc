@@ -2,12 +2,22 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "app/serve_command.h"
 #include "app/version.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"rhip - regional health information platform"};
+  CLI::App app{"rhip - regional health information platform (区域全民健康信息平台)"};
   app.set_version_flag("--version", "rhip " RHIP_VERSION);
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  rhip::app::ServeConfig serve;
+  rhip::app::AddServeCommand(app, &serve);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints help/version with exit code 0; usage errors must exit 2.
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (app.got_subcommand("serve")) return rhip::app::RunServe(serve);
+  return 2;
 }

@@ -4,12 +4,33 @@
 
 #include <string_view>
 
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace rhip {
 
 inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
+
+namespace strings_internal {
+inline absl::AlphaNum Piece(std::string_view s) { return absl::AlphaNum(ToAbsl(s)); }
+template <typename T>
+const T& Piece(const T& v) {
+  return v;
+}
+}  // namespace strings_internal
+
+// absl::StrCat / absl::StrAppend that also take std::string_view.
+template <typename... Args>
+std::string StrCat(const Args&... args) {
+  return absl::StrCat(strings_internal::Piece(args)...);
+}
+template <typename... Args>
+void StrAppend(std::string* out, const Args&... args) {
+  absl::StrAppend(out, strings_internal::Piece(args)...);
+}
 
 // ASCII case-insensitive comparison (HTTP header names, FHIR codes).
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "absl/strings/str_cat.h"
 #include "core/strings.h"
+#include "fhir/model/testing/r4_examples.h"
 
 namespace rhip::fhir {
 namespace {
@@ -199,74 +200,17 @@ TEST(ValidatorTest, ContentReferenceBackbones) {
 
 // ---- Golden test: the official R4 examples ------------------------------------------------
 
-struct KnownInvalid {
-  std::string_view file;
-  std::string_view reason;
-};
-
-// Upstream examples that are not valid R4, each checked by reading the file. The test also
-// fails if a listed file turns out valid, so the list cannot go stale silently.
-constexpr KnownInvalid kKnownInvalidExamples[] = {
-    // google/fhir's parser corner case: valueQuantity and valueString together.
-    {"observation_invalid_multiple_choicex_provided.json",
-     "two types for Observation.value[x]; status and code missing"},
-    // Nested display items carry no linkId (Questionnaire.item.linkId is 1..1).
-    {"Questionnaire-qs1.json", "items at depth 2-4 lack the required linkId"},
-    // The core package's own IG resource (two copies) omits name and status (both 1..1).
-    {"ig-r4.json", "ImplementationGuide.name and .status missing"},
-    {"ImplementationGuide-fhir.json", "ImplementationGuide.name and .status missing"},
-    // Search parameters generated for extensions of CodeSystem/ValueSet omit base (1..*).
-    {"SearchParameter-codesystem-extensions-CodeSystem-author.json", "SearchParameter.base missing"},
-    {"SearchParameter-codesystem-extensions-CodeSystem-effective.json", "SearchParameter.base missing"},
-    {"SearchParameter-codesystem-extensions-CodeSystem-end.json", "SearchParameter.base missing"},
-    {"SearchParameter-codesystem-extensions-CodeSystem-keyword.json", "SearchParameter.base missing"},
-    {"SearchParameter-codesystem-extensions-CodeSystem-workflow.json", "SearchParameter.base missing"},
-    {"SearchParameter-valueset-extensions-ValueSet-author.json", "SearchParameter.base missing"},
-    {"SearchParameter-valueset-extensions-ValueSet-effective.json", "SearchParameter.base missing"},
-    {"SearchParameter-valueset-extensions-ValueSet-end.json", "SearchParameter.base missing"},
-    {"SearchParameter-valueset-extensions-ValueSet-keyword.json", "SearchParameter.base missing"},
-    {"SearchParameter-valueset-extensions-ValueSet-workflow.json", "SearchParameter.base missing"},
-    // id is 67 characters; the id type allows at most 64.
-    {"SearchParameter-questionnaireresponse-extensions-QuestionnaireResponse-item-subject.json",
-     "Resource.id longer than 64 characters"},
-};
-
-const KnownInvalid* FindKnownInvalid(std::string_view file) {
-  for (const KnownInvalid& k : kKnownInvalidExamples) {
-    if (k.file == file) return &k;
-  }
-  return nullptr;
-}
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string SharedData() {
-  const char* env = std::getenv("RHIP_SHARED_DATA");
-  return env != nullptr ? env : "../shared/data";
-}
 
 TEST(ValidatorGoldenTest, OfficialR4Examples) {
-  std::filesystem::path archive = std::filesystem::path(SharedData()) / "fhir-r4-examples.tar.xz";
-  if (!std::filesystem::exists(archive)) GTEST_SKIP() << "no " << archive;
-  std::string dir_template =
-      (std::filesystem::temp_directory_path() / "rhip-fhir-examples-XXXXXX").string();
-  ASSERT_NE(mkdtemp(dir_template.data()), nullptr);
-  std::filesystem::path dir = dir_template;
-  std::string command = "tar xJf '" + archive.string() + "' -C '" + dir.string() + "'";
-  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  testing::R4Examples examples;
+  if (!examples.ok()) GTEST_SKIP() << "the R4 examples archive is not available";
 
   int passed = 0, known_invalid = 0, not_resources = 0;
   std::set<std::string> seen_known;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file() || entry.path().extension() != ".json") continue;
-    std::string name = entry.path().filename().string();
-    const KnownInvalid* known = FindKnownInvalid(name);
-    absl::StatusOr<json::Value> doc = json::Parse(ReadFile(entry.path()));
+  for (const std::string& path : examples.JsonFiles()) {
+    std::string name = std::filesystem::path(path).filename().string();
+    const testing::KnownInvalid* known = testing::FindKnownInvalid(name);
+    absl::StatusOr<json::Value> doc = json::Parse(testing::R4Examples::ReadFile(path));
     std::vector<Issue> issues;
     if (doc.ok()) {
       if (doc->FindString("resourceType") == nullptr) {  // package.json, .index.json
@@ -298,8 +242,7 @@ TEST(ValidatorGoldenTest, OfficialR4Examples) {
     }
     if (ok) ++passed;
   }
-  std::filesystem::remove_all(dir);
-  for (const KnownInvalid& k : kKnownInvalidExamples) {
+  for (const testing::KnownInvalid& k : testing::KnownInvalidExamples()) {
     EXPECT_TRUE(seen_known.count(std::string(k.file))) << "listed example not found: " << k.file;
   }
   std::cout << "R4 examples: " << passed << " valid and round-tripped, " << known_invalid

@@ -1,0 +1,257 @@
+#include "app/serve_command.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "app/version.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/metrics.h"
+#include "core/strings.h"
+#include "db/database.h"
+#include "fhir/repository.h"
+#include "fhir/rest_handler.h"
+#include "net/http_server.h"
+#include "toml++/toml.h"
+
+namespace rhip::app {
+namespace {
+
+struct Options {
+  CLI::Option* data;
+  CLI::Option* db;
+  CLI::Option* listen;
+  CLI::Option* public_url;
+  CLI::Option* workers;
+  CLI::Option* max_queue;
+  CLI::Option* max_connections;
+  CLI::Option* max_body;
+};
+
+Options options;
+
+// Fills settings the command line left unset from the TOML file. Unknown keys are an
+// error: a misspelt setting must not be silently ignored.
+bool ApplyConfigFile(ServeConfig* c) {
+  toml::table t;
+  try {
+    t = toml::parse_file(c->config_file);
+  } catch (const toml::parse_error& e) {
+    std::cerr << "rhip serve: cannot read config " << c->config_file << ": " << e.description()
+              << "\n";
+    return false;
+  }
+  for (const auto& [key, value] : t) {
+    std::string_view k = key.str();
+    auto set_string = [&](CLI::Option* opt, std::string* out) {
+      if (!value.is_string()) return false;
+      if (opt->count() == 0) *out = value.as_string()->get();
+      return true;
+    };
+    auto set_int = [&](CLI::Option* opt, auto* out) {
+      if (!value.is_integer()) return false;
+      if (opt->count() == 0) *out = static_cast<std::remove_reference_t<decltype(*out)>>(value.as_integer()->get());
+      return true;
+    };
+    bool ok;
+    if (k == "data") ok = set_string(options.data, &c->data_dir);
+    else if (k == "db") ok = set_string(options.db, &c->db_url);
+    else if (k == "listen") ok = set_string(options.listen, &c->listen);
+    else if (k == "public_url") ok = set_string(options.public_url, &c->public_url);
+    else if (k == "workers") ok = set_int(options.workers, &c->worker_threads);
+    else if (k == "max_queued_requests") ok = set_int(options.max_queue, &c->max_queued_requests);
+    else if (k == "max_connections") ok = set_int(options.max_connections, &c->max_connections);
+    else if (k == "max_body_bytes") ok = set_int(options.max_body, &c->max_body_bytes);
+    else {
+      std::cerr << "rhip serve: unknown setting '" << k << "' in " << c->config_file << "\n";
+      return false;
+    }
+    if (!ok) {
+      std::cerr << "rhip serve: setting '" << k << "' in " << c->config_file
+                << " has the wrong type\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  int p = 0;
+  if (!absl::SimpleAtoi(listen.substr(colon + 1), &p) || p < 0 || p > 65535) return false;
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  *port = static_cast<uint16_t>(p);
+  return true;
+}
+
+net::HttpResponse PlainResponse(int status, std::string content_type, std::string body) {
+  net::HttpResponse r;
+  r.status = status;
+  r.SetHeader("Content-Type", content_type);
+  r.body = std::move(body);
+  return r;
+}
+
+// Routes a request and records per-route metrics.
+class Router {
+ public:
+  explicit Router(const fhir::RestHandler* fhir) : fhir_(fhir) {}
+
+  net::HttpResponse Handle(const net::HttpRequest& req) const {
+    auto start = std::chrono::steady_clock::now();
+    std::string route;
+    net::HttpResponse resp = Dispatch(req, &route);
+    std::chrono::duration<double> d = std::chrono::steady_clock::now() - start;
+    Metrics& m = Metrics::Global();
+    m.Increment("rhip_http_requests_total",
+                {{"route", route}, {"method", req.method}, {"status", std::to_string(resp.status)}});
+    m.Observe("rhip_http_request_duration_seconds", {{"route", route}, {"method", req.method}},
+              d.count());
+    return resp;
+  }
+
+ private:
+  net::HttpResponse Dispatch(const net::HttpRequest& req, std::string* route) const {
+    const std::string& p = req.path;
+    if (p == "/healthz") {
+      *route = p;
+      return PlainResponse(200, "text/plain; charset=utf-8", "ok\n");
+    }
+    if (p == "/metrics") {
+      *route = p;
+      return PlainResponse(200, "text/plain; version=0.0.4; charset=utf-8",
+                           Metrics::Global().RenderPrometheus());
+    }
+    if (p == "/fhir" || p.rfind("/fhir/", 0) == 0) {
+      *route = fhir::RestHandler::RouteLabel(req, "/fhir");
+      return fhir_->Handle(req);
+    }
+    *route = "other";
+    return fhir::ErrorHttpResponse(
+        MakeError(ErrorKind::kNotFound, StrCat("no route for ", req.path)));
+  }
+
+  const fhir::RestHandler* fhir_;
+};
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, ServeConfig* c) {
+  CLI::App* serve = app.add_subcommand("serve", "Serve the FHIR API, web app and interfaces");
+  options.data = serve->add_option("--data", c->data_dir,
+                                   "Data directory (created on first use; holds the SQLite database)");
+  options.db = serve->add_option("--db", c->db_url,
+                                 "PostgreSQL URI (postgresql://...) instead of SQLite in --data");
+  options.listen = serve->add_option("--listen", c->listen, "HTTP address HOST:PORT")
+                       ->capture_default_str();
+  options.public_url =
+      serve->add_option("--public-url", c->public_url,
+                        "Absolute base URL of the FHIR API for links (default: from the Host header)");
+  serve->add_option("--config", c->config_file, "TOML file with the same settings")
+      ->check(CLI::ExistingFile);
+  options.workers = serve->add_option("--workers", c->worker_threads, "Handler threads")
+                        ->check(CLI::Range(1, 256))
+                        ->capture_default_str();
+  options.max_queue = serve->add_option("--max-queue", c->max_queued_requests,
+                                        "Requests waiting for a handler before 503")
+                          ->check(CLI::Range(1, 100000))
+                          ->capture_default_str();
+  options.max_connections =
+      serve->add_option("--max-connections", c->max_connections, "Open connections at most")
+          ->check(CLI::Range(1, 100000))
+          ->capture_default_str();
+  options.max_body = serve->add_option("--max-body", c->max_body_bytes, "Request body bytes at most")
+                         ->check(CLI::Range(int64_t{1024}, int64_t{1} << 32))
+                         ->capture_default_str();
+}
+
+int RunServe(ServeConfig c) {
+  if (!c.config_file.empty() && !ApplyConfigFile(&c)) return 2;
+  if (c.data_dir.empty()) {
+    std::cerr << "rhip serve: --data DIR is required (or 'data' in the config file)\n";
+    return 2;
+  }
+  std::string host;
+  uint16_t port = 0;
+  if (!ParseListen(c.listen, &host, &port)) {
+    std::cerr << "rhip serve: --listen must be HOST:PORT, got '" << c.listen << "'\n";
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(c.data_dir, ec);
+  if (ec) {
+    std::cerr << "rhip serve: cannot create data directory " << c.data_dir << ": " << ec.message()
+              << "\n";
+    return 1;
+  }
+
+  // Block the stop signals before any thread starts so only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  db::Options db_options;
+  db_options.target = c.db_url.empty() ? c.data_dir : c.db_url;
+  auto database = db::Database::Open(db_options);
+  if (!database.ok()) {
+    std::cerr << "rhip serve: cannot open the database: " << database.status().message() << "\n";
+    return 1;
+  }
+  std::unique_ptr<fhir::Repository> repository =
+      fhir::Repository::Create(database->get(), &Clock::Real());
+  fhir::RestOptions rest_options;
+  rest_options.public_base_url = c.public_url;
+  rest_options.software_version = RHIP_VERSION;
+  fhir::RestHandler rest(repository.get(), rest_options);
+  Router router(&rest);
+
+  net::HttpServerOptions http;
+  http.host = host;
+  http.port = port;
+  http.worker_threads = c.worker_threads;
+  http.max_queued_requests = c.max_queued_requests;
+  http.max_connections = c.max_connections;
+  http.max_body_bytes = static_cast<size_t>(c.max_body_bytes);
+  auto server = net::HttpServer::Start(
+      http, [&router](const net::HttpRequest& r) { return router.Handle(r); },
+      [](int status, std::string_view message) {
+        ErrorKind kind = status == 413   ? ErrorKind::kTooLarge
+                         : status == 503 ? ErrorKind::kBusy
+                         : status == 408 ? ErrorKind::kTimeout
+                                         : ErrorKind::kInvalid;
+        net::HttpResponse r = fhir::ErrorHttpResponse(MakeError(kind, message));
+        r.status = status;  // 431 and 408 keep their own codes
+        return r;
+      });
+  if (!server.ok()) {
+    std::cerr << "rhip serve: cannot listen on " << c.listen << ": " << server.status().message()
+              << "\n";
+    return 1;
+  }
+  std::cerr << "rhip " << RHIP_VERSION << " listening on http://" << host << ":"
+            << (*server)->port() << "/fhir (database: "
+            << (c.db_url.empty() ? "SQLite in " + c.data_dir : "PostgreSQL") << ")" << std::endl;
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::cerr << "rhip: signal " << sig << ", draining" << std::endl;
+  (*server)->Stop();
+  (*server)->Wait();
+  return 0;
+}
+
+}  // namespace rhip::app

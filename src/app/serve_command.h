@@ -1,0 +1,29 @@
+// `rhip serve`: the whole platform in one process.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "CLI/CLI.hpp"
+
+namespace rhip::app {
+
+struct ServeConfig {
+  std::string data_dir;         // SQLite data directory (created on first use)
+  std::string db_url;           // postgresql://... instead of SQLite
+  std::string listen = "127.0.0.1:8080";
+  std::string public_url;       // absolute base of /fhir for links; default from Host
+  std::string config_file;      // optional TOML with the same keys
+  int worker_threads = 8;
+  int max_queued_requests = 256;
+  int max_connections = 1024;
+  int64_t max_body_bytes = 64 * 1024 * 1024;
+};
+
+// Registers the subcommand; the returned config is filled when it is parsed.
+void AddServeCommand(CLI::App& app, ServeConfig* config);
+
+// Runs until SIGTERM or SIGINT, then drains. Returns the process exit code.
+int RunServe(ServeConfig config);
+
+}  // namespace rhip::app

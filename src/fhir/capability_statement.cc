@@ -1,0 +1,78 @@
+#include "fhir/capability_statement.h"
+
+#include "fhir/model/structure_model.h"
+
+namespace rhip::fhir {
+namespace {
+
+json::Value Codes(std::initializer_list<const char*> names, const char* key) {
+  json::Array out;
+  for (const char* n : names) {
+    json::Object o;
+    o.Set(key, n);
+    out.emplace_back(std::move(o));
+  }
+  return out;
+}
+
+json::Value SearchParam(const char* name, const char* type, const char* doc) {
+  json::Object p;
+  p.Set("name", name);
+  p.Set("type", type);
+  p.Set("documentation", doc);
+  return p;
+}
+
+}  // namespace
+
+json::Value BuildCapabilityStatement(std::string_view software_version, std::string_view base_url) {
+  json::Array resources;
+  for (std::string_view type : StructureModel::R4().ResourceTypeNames()) {
+    json::Object r;
+    r.Set("type", type);
+    r.Set("interaction", Codes({"read", "vread", "update", "patch", "delete", "history-instance",
+                                "history-type", "create", "search-type"},
+                               "code"));
+    r.Set("versioning", "versioned-update");
+    r.Set("readHistory", true);
+    r.Set("updateCreate", true);
+    r.Set("conditionalCreate", true);
+    r.Set("conditionalRead", "not-supported");
+    r.Set("conditionalUpdate", true);
+    r.Set("conditionalDelete", "single");
+    r.Set("searchParam",
+          json::Array{SearchParam("_id", "token", "Logical id of the resource"),
+                      SearchParam("identifier", "token",
+                                  "Resource.identifier (system|value); the full search engine "
+                                  "is not yet available")});
+    resources.emplace_back(std::move(r));
+  }
+  json::Object rest;
+  rest.Set("mode", "server");
+  rest.Set("resource", std::move(resources));
+  rest.Set("interaction", Codes({"transaction", "batch", "history-system"}, "code"));
+
+  json::Object software;
+  software.Set("name", "rhip");
+  software.Set("version", software_version);
+  json::Object implementation;
+  implementation.Set("description", "rhip regional health information platform");
+  implementation.Set("url", base_url);
+
+  json::Object cs;
+  cs.Set("resourceType", "CapabilityStatement");
+  cs.Set("status", "active");
+  cs.Set("date", "2026-11-22");
+  cs.Set("publisher", "rhip");
+  cs.Set("kind", "instance");
+  cs.Set("software", std::move(software));
+  cs.Set("implementation", std::move(implementation));
+  cs.Set("fhirVersion", "4.0.1");
+  cs.Set("format", json::Array{json::Value("application/fhir+json"), json::Value("json")});
+  cs.Set("patchFormat", json::Array{json::Value("application/json-patch+json"),
+                                    json::Value("application/fhir+json")});
+  cs.Set("rest", json::Array{json::Value(std::move(rest))});
+  return cs;
+}
+
+}  // namespace rhip::fhir

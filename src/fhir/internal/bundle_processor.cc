@@ -1,0 +1,409 @@
+#include "fhir/internal/bundle_processor.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/error.h"
+#include "core/ids.h"
+#include "core/status_macros.h"
+#include "core/strings.h"
+#include "fhir/internal/operations.h"
+#include "fhir/internal/resource_store.h"
+#include "fhir/operation_outcome.h"
+#include "fhir/http_util.h"
+#include "fhir/model/structure_model.h"
+
+namespace rhip::fhir::internal {
+namespace {
+
+struct Entry {
+  size_t index = 0;
+  std::string method;
+  std::string full_url;
+  // From request.url: [type[/id[/_history/vid]]][?query]
+  std::string type;
+  std::string id;
+  std::optional<int64_t> vid;
+  std::string query;
+  bool has_query = false;
+  json::Value resource;
+  std::string if_none_exist;
+  ExpectedVersion if_match;
+  // A POST whose ifNoneExist matched: the entry answers with this existing resource.
+  std::optional<std::string> existing_id;
+  json::Value response;
+};
+
+absl::Status EntryError(size_t index, const absl::Status& cause) {
+  return MakeError(KindOf(cause),
+                   StrCat("Bundle.entry[", index, "]: ", ToStd(cause.message())),
+                   IssuesOf(cause));
+}
+
+absl::Status ParseUrl(std::string_view url, std::string_view base_url, Entry* e) {
+  std::string_view u = url;
+  if (!base_url.empty() && u.substr(0, base_url.size()) == base_url) {
+    u.remove_prefix(base_url.size());
+  }
+  while (!u.empty() && u.front() == '/') u.remove_prefix(1);
+  if (u.substr(0, 5) == "http:" || u.substr(0, 6) == "https:") {
+    return MakeError(ErrorKind::kInvalid, StrCat("request.url '", url,
+                                                       "' is not on this server"));
+  }
+  size_t q = u.find('?');
+  if (q != std::string_view::npos) {
+    e->has_query = true;
+    e->query = std::string(u.substr(q + 1));
+    u = u.substr(0, q);
+  }
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (start <= u.size()) {
+    size_t slash = u.find('/', start);
+    if (slash == std::string_view::npos) slash = u.size();
+    parts.push_back(u.substr(start, slash - start));
+    start = slash + 1;
+  }
+  if (parts.empty() || parts[0].empty()) {
+    return MakeError(ErrorKind::kInvalid, "request.url must name a resource type");
+  }
+  e->type = std::string(parts[0]);
+  if (!StructureModel::R4().IsResourceType(e->type)) {
+    return MakeError(ErrorKind::kNotFound, StrCat("unknown resource type '", e->type, "'"));
+  }
+  if (parts.size() >= 2) e->id = std::string(parts[1]);
+  if (parts.size() == 4 && parts[2] == "_history") {
+    int64_t v = 0;
+    if (!absl::SimpleAtoi(ToAbsl(parts[3]), &v)) {
+      return MakeError(ErrorKind::kInvalid, "invalid version id in request.url");
+    }
+    e->vid = v;
+  } else if (parts.size() > 2) {
+    return MakeError(ErrorKind::kNotSupported,
+                     StrCat("request.url '", url, "' is not supported in a bundle"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Entry>> ParseEntries(const json::Value& bundle,
+                                                std::string_view base_url) {
+  std::vector<Entry> entries;
+  const json::Value* list = bundle.Find("entry");
+  if (list == nullptr) return entries;
+  if (!list->is_array()) return MakeError(ErrorKind::kInvalid, "Bundle.entry must be an array");
+  for (size_t i = 0; i < list->as_array().size(); ++i) {
+    const json::Value& raw = list->as_array()[i];
+    Entry e;
+    e.index = i;
+    auto fail = [i](std::string_view msg) {
+      return EntryError(i, MakeError(ErrorKind::kInvalid, msg));
+    };
+    const json::Value* request = raw.Find("request");
+    if (request == nullptr || !request->is_object()) return fail("entry has no request");
+    const std::string* method = request->FindString("method");
+    const std::string* url = request->FindString("url");
+    if (method == nullptr || url == nullptr) return fail("request needs method and url");
+    e.method = *method;
+    if (e.method != "GET" && e.method != "HEAD" && e.method != "POST" && e.method != "PUT" &&
+        e.method != "PATCH" && e.method != "DELETE") {
+      return fail(StrCat("unsupported request.method '", e.method, "'"));
+    }
+    if (absl::Status st = ParseUrl(*url, base_url, &e); !st.ok()) return EntryError(i, st);
+    if (const std::string* f = raw.FindString("fullUrl")) e.full_url = *f;
+    if (const std::string* v = request->FindString("ifNoneExist")) e.if_none_exist = *v;
+    if (const std::string* v = request->FindString("ifMatch")) {
+      auto m = ParseETag(*v);
+      if (!m.ok()) return EntryError(i, m.status());
+      e.if_match = *m;
+    }
+    if (const json::Value* r = raw.Find("resource")) e.resource = *r;
+    bool needs_body = e.method == "POST" || e.method == "PUT" || e.method == "PATCH";
+    if (needs_body && !e.resource.is_object()) return fail("entry needs a resource");
+    if ((e.method == "PUT" || e.method == "PATCH" || e.method == "DELETE") && e.id.empty() &&
+        !e.has_query) {
+      return fail(StrCat(e.method, " needs Type/id or Type?criteria in request.url"));
+    }
+    if (e.method == "POST" && !e.id.empty()) return fail("POST request.url must be just the type");
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+int MethodRank(std::string_view m) {
+  if (m == "DELETE") return 0;
+  if (m == "POST") return 1;
+  if (m == "PUT" || m == "PATCH") return 2;
+  return 3;  // GET, HEAD
+}
+
+json::Value WriteResponse(const WriteResult& w, std::string_view base_url) {
+  json::Object response;
+  int code = w.created ? 201 : (w.changed || !w.resource.json.empty() ? 200 : 204);
+  response.Set("status", StatusLine(code));
+  if (w.resource.version > 0) {
+    response.Set("location", StrCat(w.resource.type, "/", w.resource.id, "/_history/",
+                                          w.resource.version));
+    response.Set("etag", FormatETag(w.resource.version));
+    response.Set("lastModified", FormatInstant(w.resource.last_updated));
+  }
+  json::Object entry;
+  if (!w.resource.id.empty()) {
+    entry.Set("fullUrl", StrCat(base_url, "/", w.resource.type, "/", w.resource.id));
+  }
+  entry.Set("response", std::move(response));
+  return entry;
+}
+
+json::Value ReadResponse(const StoredResource& r, std::string_view base_url, bool with_body) {
+  json::Object entry;
+  entry.Set("fullUrl", StrCat(base_url, "/", r.type, "/", r.id));
+  if (with_body) {
+    auto parsed = json::Parse(r.json);
+    if (parsed.ok()) entry.Set("resource", std::move(*parsed));
+  }
+  json::Object response;
+  response.Set("status", StatusLine(200));
+  response.Set("etag", FormatETag(r.version));
+  response.Set("lastModified", FormatInstant(r.last_updated));
+  entry.Set("response", std::move(response));
+  return entry;
+}
+
+json::Value ErrorEntry(const absl::Status& st) {
+  ErrorResponse err = ErrorResponseFor(st);
+  json::Object response;
+  response.Set("status", StatusLine(err.http_status));
+  response.Set("outcome", std::move(err.outcome));
+  json::Object entry;
+  entry.Set("response", std::move(response));
+  return entry;
+}
+
+// Rewrites references: urn:uuid / fullUrl placeholders from the map, and conditional
+// references (Type?criteria) by search, cached per bundle.
+class ReferenceResolver {
+ public:
+  ReferenceResolver(db::Session& s, std::map<std::string, std::string> ids, bool strict)
+      : s_(s), ids_(std::move(ids)), strict_(strict) {}
+
+  absl::Status Rewrite(json::Value* v) {
+    if (v->is_array()) {
+      for (json::Value& e : v->as_array()) RETURN_IF_ERROR(Rewrite(&e));
+    } else if (v->is_object()) {
+      for (auto& [k, child] : v->as_object()) {
+        if (k == "reference" && child.is_string()) {
+          RETURN_IF_ERROR(Resolve(&child.as_string()));
+        } else if (child.is_object() || child.is_array()) {
+          RETURN_IF_ERROR(Rewrite(&child));
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status Resolve(std::string* ref) {
+    if (auto it = ids_.find(*ref); it != ids_.end()) {
+      *ref = it->second;
+      return absl::OkStatus();
+    }
+    if (ref->rfind("urn:uuid:", 0) == 0 || ref->rfind("urn:oid:", 0) == 0) {
+      if (!strict_) return absl::OkStatus();
+      return MakeError(ErrorKind::kInvalid,
+                       StrCat("reference '", *ref, "' matches no fullUrl in the bundle"));
+    }
+    size_t q = ref->find('?');
+    if (q == std::string::npos || ref->find('/') < q) return absl::OkStatus();
+    std::string type = ref->substr(0, q);
+    if (!StructureModel::R4().IsResourceType(type)) {
+      return MakeError(ErrorKind::kInvalid, StrCat("conditional reference '", *ref,
+                                                         "' names an unknown type"));
+    }
+    ASSIGN_OR_RETURN(auto matches, FindMatches(s_, type, std::string_view(*ref).substr(q + 1)));
+    if (matches.size() != 1) {
+      return MakeError(matches.empty() ? ErrorKind::kNotFound : ErrorKind::kPreconditionFailed,
+                       StrCat("conditional reference '", *ref, "' matched ", matches.size(),
+                                    " resources; exactly one is required"));
+    }
+    std::string resolved = StrCat(type, "/", matches[0].id);
+    ids_[*ref] = resolved;
+    *ref = std::move(resolved);
+    return absl::OkStatus();
+  }
+
+  db::Session& s_;
+  std::map<std::string, std::string> ids_;
+  bool strict_;
+};
+
+absl::StatusOr<PatchFormat> PatchFormatOf(const json::Value& body) {
+  const std::string* rt = body.FindString("resourceType");
+  if (rt != nullptr && *rt == "Parameters") return PatchFormat::kFhirPathPatch;
+  return MakeError(ErrorKind::kNotSupported,
+                   "a PATCH entry must carry a FHIRPath Patch Parameters resource");
+}
+
+// Runs one entry whose references are already resolved.
+absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
+                                     std::string_view base_url, std::string assigned_id) {
+  if (e.method == "GET" || e.method == "HEAD") {
+    if (e.has_query || e.id.empty()) {
+      return MakeError(ErrorKind::kNotSupported, "search inside a bundle is not supported yet");
+    }
+    ASSIGN_OR_RETURN(StoredResource r,
+                     e.vid ? DoVRead(s, e.type, e.id, *e.vid) : DoRead(s, e.type, e.id));
+    return ReadResponse(r, base_url, e.method == "GET");
+  }
+  if (e.method == "POST") {
+    if (e.existing_id) {
+      ASSIGN_OR_RETURN(StoredResource r, DoRead(s, e.type, *e.existing_id));
+      return WriteResponse(WriteResult{std::move(r), false, false}, base_url);
+    }
+    RETURN_IF_ERROR(CheckResource(e.resource, e.type));
+    ASSIGN_OR_RETURN(WriteResult w, DoCreate(s, now, std::move(e.resource),
+                                             assigned_id.empty() ? e.if_none_exist : "",
+                                             std::move(assigned_id)));
+    return WriteResponse(w, base_url);
+  }
+  if (e.method == "PUT") {
+    std::string id = e.id;
+    if (e.has_query) {
+      ASSIGN_OR_RETURN(id, ResolveConditionalUpdateId(s, e.type, e.query, e.resource));
+      if (e.resource.is_object()) e.resource.as_object().Set("id", id);
+    }
+    ASSIGN_OR_RETURN(WriteResult w, DoUpdate(s, now, e.type, id, std::move(e.resource), e.if_match));
+    return WriteResponse(w, base_url);
+  }
+  if (e.method == "PATCH") {
+    ASSIGN_OR_RETURN(PatchFormat format, PatchFormatOf(e.resource));
+    ASSIGN_OR_RETURN(WriteResult w, DoPatch(s, now, e.type, e.id, format, e.resource, e.if_match));
+    return WriteResponse(w, base_url);
+  }
+  // DELETE
+  if (e.has_query) {
+    RETURN_IF_ERROR(DoConditionalDelete(s, now, e.type, e.query, 1).status());
+    json::Object entry;
+    json::Object response;
+    response.Set("status", StatusLine(204));
+    entry.Set("response", std::move(response));
+    return json::Value(std::move(entry));
+  }
+  ASSIGN_OR_RETURN(WriteResult w, DoDelete(s, now, e.type, e.id, e.if_match));
+  return WriteResponse(w, base_url);
+}
+
+absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
+                                        std::vector<Entry> entries, std::string_view base_url) {
+  std::vector<json::Value> responses(entries.size());
+  RETURN_IF_ERROR(db.Write([&](db::Session& s) -> absl::Status {
+    Micros now = clock.Now();
+    // 1. Assign ids to new resources and map fullUrls to them.
+    std::map<std::string, std::string> ids;
+    std::vector<std::string> assigned(entries.size());
+    for (Entry& e : entries) {
+      std::string id;
+      if (e.method == "POST") {
+        if (!e.if_none_exist.empty()) {
+          auto matches = FindMatches(s, e.type, e.if_none_exist);
+          if (!matches.ok()) return EntryError(e.index, matches.status());
+          if (matches->size() > 1) {
+            return EntryError(e.index, MakeError(ErrorKind::kPreconditionFailed,
+                                                 "ifNoneExist matched several resources"));
+          }
+          if (matches->size() == 1) e.existing_id = (*matches)[0].id;
+        }
+        id = e.existing_id ? *e.existing_id : NewResourceId();
+        if (!e.existing_id) assigned[e.index] = id;
+      } else if (e.method == "PUT") {
+        if (e.has_query) {
+          auto resolved = ResolveConditionalUpdateId(s, e.type, e.query, e.resource);
+          if (!resolved.ok()) return EntryError(e.index, resolved.status());
+          id = *resolved;
+          e.has_query = false;
+          e.id = id;
+          if (e.resource.is_object()) e.resource.as_object().Set("id", id);
+        } else {
+          id = e.id;
+        }
+      }
+      if (!id.empty() && !e.full_url.empty()) ids[e.full_url] = StrCat(e.type, "/", id);
+    }
+    // 2. Rewrite references everywhere.
+    ReferenceResolver resolver(s, std::move(ids), /*strict=*/true);
+    for (Entry& e : entries) {
+      if (!e.resource.is_object()) continue;
+      if (absl::Status st = resolver.Rewrite(&e.resource); !st.ok()) return EntryError(e.index, st);
+    }
+    // 3. Run in the order the specification prescribes.
+    std::vector<size_t> order(entries.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return MethodRank(entries[a].method) < MethodRank(entries[b].method);
+    });
+    for (size_t i : order) {
+      auto r = RunEntry(s, now, entries[i], base_url, std::move(assigned[i]));
+      if (!r.ok()) return EntryError(i, r.status());
+      responses[i] = std::move(*r);
+    }
+    return absl::OkStatus();
+  }));
+  return json::Value(json::Array(std::move(responses)));
+}
+
+absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vector<Entry> entries,
+                                  std::string_view base_url) {
+  std::vector<json::Value> responses(entries.size());
+  RETURN_IF_ERROR(db.Write([&](db::Session& s) -> absl::Status {
+    Micros now = clock.Now();
+    for (Entry& e : entries) {
+      // Each entry stands alone: its failure rolls back only its own savepoint.
+      RETURN_IF_ERROR(s.Execute("SAVEPOINT rhip_batch_entry").status());
+      ReferenceResolver resolver(s, {}, /*strict=*/false);
+      absl::StatusOr<json::Value> r = absl::OkStatus();
+      absl::Status st = e.resource.is_object() ? resolver.Rewrite(&e.resource) : absl::OkStatus();
+      if (st.ok()) r = RunEntry(s, now, e, base_url, "");
+      if (!st.ok() || !r.ok()) {
+        RETURN_IF_ERROR(s.Execute("ROLLBACK TO SAVEPOINT rhip_batch_entry").status());
+        responses[e.index] = ErrorEntry(st.ok() ? r.status() : st);
+      } else {
+        responses[e.index] = std::move(*r);
+      }
+      RETURN_IF_ERROR(s.Execute("RELEASE SAVEPOINT rhip_batch_entry").status());
+    }
+    return absl::OkStatus();
+  }));
+  return json::Value(json::Array(std::move(responses)));
+}
+
+}  // namespace
+
+absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
+                                          const json::Value& bundle, std::string_view base_url) {
+  if (!bundle.is_object() || bundle.FindString("resourceType") == nullptr ||
+      *bundle.FindString("resourceType") != "Bundle") {
+    return MakeError(ErrorKind::kInvalid, "POST to the base URL needs a Bundle");
+  }
+  const std::string* type = bundle.FindString("type");
+  if (type == nullptr || (*type != "batch" && *type != "transaction")) {
+    return MakeError(ErrorKind::kInvalid, "Bundle.type must be batch or transaction");
+  }
+  ASSIGN_OR_RETURN(std::vector<Entry> entries, ParseEntries(bundle, base_url));
+  bool transaction = *type == "transaction";
+  ASSIGN_OR_RETURN(json::Value responses,
+                   transaction ? Transaction(db, clock, std::move(entries), base_url)
+                               : Batch(db, clock, std::move(entries), base_url));
+  json::Object out;
+  out.Set("resourceType", "Bundle");
+  out.Set("id", NewResourceId());
+  out.Set("type", transaction ? "transaction-response" : "batch-response");
+  out.Set("entry", std::move(responses));
+  return json::Value(std::move(out));
+}
+
+}  // namespace rhip::fhir::internal

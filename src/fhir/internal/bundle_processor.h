@@ -1,0 +1,20 @@
+// batch and transaction Bundles (FHIR R4 http.html#transaction).
+#pragma once
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "db/database.h"
+
+namespace rhip::fhir::internal {
+
+// A transaction runs in one database transaction: all entries succeed or none is kept.
+// Entries are processed DELETE, POST, PUT/PATCH, GET; urn:uuid and conditional references
+// (Type?query) are resolved and rewritten. A batch runs each entry on its own and reports
+// each outcome. Returns the response Bundle.
+absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
+                                          const json::Value& bundle, std::string_view base_url);
+
+}  // namespace rhip::fhir::internal

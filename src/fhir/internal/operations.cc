@@ -1,0 +1,174 @@
+#include "fhir/internal/operations.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/error.h"
+#include "core/strings.h"
+#include "core/ids.h"
+#include "core/status_macros.h"
+#include "fhir/internal/resource_store.h"
+#include "fhir/patch/patch.h"
+
+namespace rhip::fhir::internal {
+namespace {
+
+absl::Status CheckId(std::string_view id) {
+  if (!IsValidFhirId(id)) {
+    return MakeError(ErrorKind::kInvalid,
+                     StrCat("'", id, "' is not a valid FHIR id ([A-Za-z0-9-.]{1,64})"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GoneOrNotFound(const std::optional<CurrentRow>& current, std::string_view type,
+                            std::string_view id) {
+  if (!current) {
+    return MakeError(ErrorKind::kNotFound, StrCat("resource ", type, "/", id, " not found"));
+  }
+  return MakeError(ErrorKind::kGone, StrCat("resource ", type, "/", id, " was deleted"));
+}
+
+absl::Status CheckBodyId(const json::Value& resource, std::string_view id) {
+  const std::string* body_id = resource.FindString("id");
+  if (body_id == nullptr || *body_id != id) {
+    return MakeError(ErrorKind::kInvalid,
+                     StrCat("the resource id must be present and equal '", id, "'"));
+  }
+  return absl::OkStatus();
+}
+
+// Writes resource as the next version of type/id (update, or create when absent or deleted).
+absl::StatusOr<WriteResult> Put(db::Session& s, Micros now, std::string_view type,
+                                std::string_view id, json::Value resource,
+                                ExpectedVersion expected) {
+  ASSIGN_OR_RETURN(auto current, LoadCurrent(s, type, id));
+  RETURN_IF_ERROR(CheckExpectedVersion(current, expected, type, id));
+  bool created = !current || current->deleted;
+  ASSIGN_OR_RETURN(StoredResource stored, WriteVersion(s, type, id, current, &resource, "PUT", now));
+  return WriteResult{std::move(stored), created, true};
+}
+
+}  // namespace
+
+absl::StatusOr<StoredResource> DoRead(db::Session& s, std::string_view type, std::string_view id) {
+  ASSIGN_OR_RETURN(auto current, LoadCurrent(s, type, id));
+  if (!current || current->deleted) return GoneOrNotFound(current, type, id);
+  return LoadVersion(s, type, id, current->version);
+}
+
+absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, std::string_view id,
+                                       int64_t version) {
+  ASSIGN_OR_RETURN(StoredResource r, LoadVersion(s, type, id, version));
+  if (r.deleted) {
+    return MakeError(ErrorKind::kGone,
+                     StrCat("version ", version, " of ", type, "/", id, " is a deletion"));
+  }
+  return r;
+}
+
+absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, json::Value resource,
+                                     std::string_view if_none_exist, std::string id) {
+  RETURN_IF_ERROR(CheckResource(resource, ""));
+  std::string type = *resource.FindString("resourceType");
+  if (!if_none_exist.empty()) {
+    ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, if_none_exist));
+    if (matches.size() > 1) {
+      return MakeError(ErrorKind::kPreconditionFailed,
+                       StrCat("If-None-Exist matched ", matches.size(), " resources"));
+    }
+    if (matches.size() == 1) {
+      ASSIGN_OR_RETURN(StoredResource existing, DoRead(s, type, matches[0].id));
+      return WriteResult{std::move(existing), false, false};
+    }
+  }
+  if (id.empty()) id = NewResourceId();
+  ASSIGN_OR_RETURN(StoredResource stored,
+                   WriteVersion(s, type, id, std::nullopt, &resource, "POST", now));
+  return WriteResult{std::move(stored), true, true};
+}
+
+absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_view type,
+                                     std::string_view id, json::Value resource,
+                                     ExpectedVersion expected) {
+  RETURN_IF_ERROR(CheckId(id));
+  RETURN_IF_ERROR(CheckResource(resource, type));
+  RETURN_IF_ERROR(CheckBodyId(resource, id));
+  return Put(s, now, type, id, std::move(resource), expected);
+}
+
+absl::StatusOr<std::string> ResolveConditionalUpdateId(db::Session& s, std::string_view type,
+                                                       std::string_view query,
+                                                       const json::Value& resource) {
+  ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, query));
+  if (matches.size() > 1) {
+    return MakeError(ErrorKind::kPreconditionFailed,
+                     StrCat("conditional update matched ", matches.size(), " resources"));
+  }
+  const std::string* body_id = resource.FindString("id");
+  if (matches.empty()) {
+    std::string id = body_id != nullptr ? *body_id : NewResourceId();
+    RETURN_IF_ERROR(CheckId(id));
+    return id;
+  }
+  if (body_id != nullptr && *body_id != matches[0].id) {
+    return MakeError(ErrorKind::kInvalid, StrCat("resource id '", *body_id,
+                                                       "' differs from the matched '",
+                                                       matches[0].id, "'"));
+  }
+  return matches[0].id;
+}
+
+absl::StatusOr<WriteResult> DoPatch(db::Session& s, Micros now, std::string_view type,
+                                    std::string_view id, PatchFormat format,
+                                    const json::Value& patch, ExpectedVersion expected) {
+  RETURN_IF_ERROR(CheckId(id));
+  ASSIGN_OR_RETURN(auto current, LoadCurrent(s, type, id));
+  if (!current || current->deleted) return GoneOrNotFound(current, type, id);
+  RETURN_IF_ERROR(CheckExpectedVersion(current, expected, type, id));
+  ASSIGN_OR_RETURN(StoredResource old, LoadVersion(s, type, id, current->version));
+  ASSIGN_OR_RETURN(json::Value resource, json::Parse(old.json));
+  RETURN_IF_ERROR(format == PatchFormat::kJsonPatch ? ApplyJsonPatch(patch, &resource)
+                                                    : ApplyFhirPathPatch(patch, &resource));
+  RETURN_IF_ERROR(CheckResource(resource, type));
+  const std::string* body_id = resource.FindString("id");
+  if (body_id == nullptr || *body_id != id) {
+    return MakeError(ErrorKind::kUnprocessable, "a patch must not change or remove the id");
+  }
+  ASSIGN_OR_RETURN(StoredResource stored,
+                   WriteVersion(s, type, id, current, &resource, "PATCH", now));
+  return WriteResult{std::move(stored), false, true};
+}
+
+absl::StatusOr<WriteResult> DoDelete(db::Session& s, Micros now, std::string_view type,
+                                     std::string_view id, ExpectedVersion expected) {
+  RETURN_IF_ERROR(CheckId(id));
+  ASSIGN_OR_RETURN(auto current, LoadCurrent(s, type, id));
+  RETURN_IF_ERROR(CheckExpectedVersion(current, expected, type, id));
+  if (!current || current->deleted) {
+    WriteResult none;
+    none.changed = false;
+    none.resource.type = std::string(type);
+    none.resource.id = std::string(id);
+    return none;
+  }
+  ASSIGN_OR_RETURN(StoredResource stored, WriteVersion(s, type, id, current, nullptr, "DELETE", now));
+  return WriteResult{std::move(stored), false, true};
+}
+
+absl::StatusOr<int> DoConditionalDelete(db::Session& s, Micros now, std::string_view type,
+                                        std::string_view query, int limit) {
+  ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, query));
+  if (static_cast<int>(matches.size()) > limit) {
+    return MakeError(ErrorKind::kPreconditionFailed,
+                     StrCat("conditional delete matched ", matches.size(),
+                                  " resources; at most ", limit, " allowed"));
+  }
+  for (const Match& m : matches) {
+    ASSIGN_OR_RETURN(auto current, LoadCurrent(s, type, m.id));
+    RETURN_IF_ERROR(WriteVersion(s, type, m.id, current, nullptr, "DELETE", now).status());
+  }
+  return static_cast<int>(matches.size());
+}
+
+}  // namespace rhip::fhir::internal

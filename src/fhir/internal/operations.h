@@ -1,0 +1,39 @@
+// The FHIR interactions as steps inside a caller's transaction. The repository runs each
+// in its own transaction; the bundle processor runs many in one.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "db/database.h"
+#include "fhir/repository.h"
+
+namespace rhip::fhir::internal {
+
+absl::StatusOr<StoredResource> DoRead(db::Session& s, std::string_view type, std::string_view id);
+// Reads a version; a deleted version is 410.
+absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, std::string_view id,
+                                       int64_t version);
+// Creates with a new id, or with `id` when given (transactions assign ids up front).
+absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, json::Value resource,
+                                     std::string_view if_none_exist, std::string id = {});
+absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_view type,
+                                     std::string_view id, json::Value resource,
+                                     ExpectedVersion expected);
+// Resolves query to the id a conditional update writes: the single match, else the
+// resource's own id or a new one. Several matches fail with 412.
+absl::StatusOr<std::string> ResolveConditionalUpdateId(db::Session& s, std::string_view type,
+                                                       std::string_view query,
+                                                       const json::Value& resource);
+absl::StatusOr<WriteResult> DoPatch(db::Session& s, Micros now, std::string_view type,
+                                    std::string_view id, PatchFormat format,
+                                    const json::Value& patch, ExpectedVersion expected);
+absl::StatusOr<WriteResult> DoDelete(db::Session& s, Micros now, std::string_view type,
+                                     std::string_view id, ExpectedVersion expected);
+absl::StatusOr<int> DoConditionalDelete(db::Session& s, Micros now, std::string_view type,
+                                        std::string_view query, int limit);
+
+}  // namespace rhip::fhir::internal

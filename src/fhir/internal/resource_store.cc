@@ -1,0 +1,263 @@
+#include "fhir/internal/resource_store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/error.h"
+#include "core/strings.h"
+#include "core/ids.h"
+#include "core/status_macros.h"
+#include "fhir/model/validator.h"
+#include "fhir/search_query.h"
+
+namespace rhip::fhir::internal {
+namespace {
+
+std::string Ref(std::string_view type, std::string_view id) { return StrCat(type, "/", id); }
+
+// Orders members as people expect to read them: resourceType, id, meta, then the rest.
+json::Value WithIdAndMeta(json::Value body, std::string_view id, int64_t version, Micros now) {
+  json::Object& in = body.as_object();
+  json::Object meta;
+  if (json::Value* old_meta = in.Find("meta"); old_meta != nullptr && old_meta->is_object()) {
+    meta = std::move(old_meta->as_object());
+  }
+  meta.Erase("versionId");
+  meta.Erase("lastUpdated");
+  json::Object ordered_meta;
+  ordered_meta.Set("versionId", std::to_string(version));
+  ordered_meta.Set("lastUpdated", FormatInstant(now));
+  for (auto& [k, v] : meta) ordered_meta.Set(k, std::move(v));
+
+  json::Object out;
+  if (json::Value* rt = in.Find("resourceType")) out.Set("resourceType", std::move(*rt));
+  out.Set("id", id);
+  out.Set("meta", std::move(ordered_meta));
+  for (auto& [k, v] : in) {
+    if (k == "resourceType" || k == "id" || k == "meta") continue;
+    out.Set(k, std::move(v));
+  }
+  return out;
+}
+
+struct TokenRow {
+  std::string system;
+  std::string value;
+};
+
+// Identifier rows for the minimal conditional search.
+std::vector<TokenRow> ExtractIdentifiers(const json::Value& body) {
+  std::vector<TokenRow> rows;
+  const json::Value* ids = body.Find("identifier");
+  if (ids == nullptr) return rows;
+  auto add = [&rows](const json::Value& ident) {
+    const std::string* value = ident.FindString("value");
+    if (value == nullptr) return;
+    const std::string* system = ident.FindString("system");
+    rows.push_back({system != nullptr ? *system : "", *value});
+  };
+  if (ids->is_array()) {
+    for (const json::Value& i : ids->as_array()) add(i);
+  } else {
+    add(*ids);
+  }
+  return rows;
+}
+
+absl::Status WriteTokens(db::Session& s, std::string_view type, int64_t rk,
+                         const std::vector<TokenRow>& rows) {
+  for (const TokenRow& t : rows) {
+    // Duplicate identifiers in one resource are legal; the index keeps one row.
+    auto r = s.Execute(
+        "INSERT INTO resource_token (type, param, system, value, rk) "
+        "VALUES (:type, 'identifier', :system, :value, :rk) ON CONFLICT DO NOTHING",
+        {{"type", std::string(type)}, {"system", t.system}, {"value", t.value}, {"rk", rk}});
+    RETURN_IF_ERROR(r.status());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<CurrentRow>> LoadCurrent(db::Session& s, std::string_view type,
+                                                      std::string_view id) {
+  ASSIGN_OR_RETURN(db::Rows rows,
+                   s.Query("SELECT rk, version, deleted, last_updated FROM resource "
+                           "WHERE type = :type AND id = :id",
+                           {{"type", std::string(type)}, {"id", std::string(id)}}));
+  if (rows.empty()) return std::optional<CurrentRow>();
+  const db::Row& r = rows[0];
+  return std::optional<CurrentRow>(CurrentRow{r.Int(0), r.Int(1), r.Int(2) != 0, r.Int(3)});
+}
+
+absl::StatusOr<StoredResource> LoadVersion(db::Session& s, std::string_view type,
+                                           std::string_view id, int64_t version) {
+  ASSIGN_OR_RETURN(db::Rows rows,
+                   s.Query("SELECT v.last_updated, v.method, v.body FROM resource r "
+                           "JOIN resource_version v ON v.rk = r.rk "
+                           "WHERE r.type = :type AND r.id = :id AND v.version = :version",
+                           {{"type", std::string(type)},
+                            {"id", std::string(id)},
+                            {"version", version}}));
+  if (rows.empty()) {
+    return MakeError(ErrorKind::kNotFound,
+                     StrCat("resource ", Ref(type, id), " has no version ", version));
+  }
+  StoredResource out;
+  out.type = std::string(type);
+  out.id = std::string(id);
+  out.version = version;
+  out.last_updated = rows[0].Int(0);
+  out.method = rows[0].Text(1);
+  out.deleted = rows[0].IsNull(2);
+  if (!out.deleted) out.json = rows[0].Text(2);
+  return out;
+}
+
+absl::StatusOr<std::vector<Match>> FindMatches(db::Session& s, std::string_view type,
+                                               std::string_view query) {
+  ASSIGN_OR_RETURN(SearchQuery q, ParseSearchQuery(query));
+  if (q.all_of.empty()) {
+    return MakeError(ErrorKind::kInvalid, "a conditional operation needs search criteria");
+  }
+  std::string sql = "SELECT r.rk, r.id FROM resource r WHERE r.type = :type AND r.deleted = 0";
+  std::vector<std::string> names;  // Params hold views: keep the names alive here
+  std::vector<db::Value> values;
+  auto param = [&](db::Value v) {
+    names.push_back(StrCat("p", names.size()));
+    values.push_back(std::move(v));
+    return StrCat(":", names.back());
+  };
+  for (const SearchCondition& c : q.all_of) {
+    std::vector<std::string> alts;
+    for (const TokenValue& t : c.any_of) {
+      if (c.param == "_id") {
+        alts.push_back(StrCat("r.id = ", param(t.value)));
+        continue;
+      }
+      std::string cond = "SELECT rk FROM resource_token WHERE type = :type AND param = 'identifier'";
+      if (!t.value.empty()) StrAppend(&cond, " AND value = ", param(t.value));
+      if (t.has_system) StrAppend(&cond, " AND system = ", param(t.system));
+      alts.push_back(StrCat("r.rk IN (", cond, ")"));
+    }
+    StrAppend(&sql, " AND (");
+    for (size_t i = 0; i < alts.size(); ++i) {
+      StrAppend(&sql, i ? " OR " : "", alts[i]);
+    }
+    StrAppend(&sql, ")");
+  }
+  StrAppend(&sql, " ORDER BY r.id LIMIT ", q.count);
+  db::Params params{{"type", std::string(type)}};
+  for (size_t i = 0; i < names.size(); ++i) params.emplace_back(names[i], values[i]);
+  ASSIGN_OR_RETURN(db::Rows rows, s.Query(sql, params));
+  std::vector<Match> out;
+  out.reserve(rows.size());
+  for (const db::Row& r : rows) out.push_back({r.Int(0), r.Text(1)});
+  return out;
+}
+
+absl::Status CheckResource(const json::Value& resource, std::string_view type) {
+  if (!resource.is_object()) {
+    return MakeError(ErrorKind::kInvalid, "the body must be a JSON object (a FHIR resource)");
+  }
+  const std::string* rt = resource.FindString("resourceType");
+  if (rt == nullptr) return MakeError(ErrorKind::kInvalid, "the resource has no resourceType");
+  if (!type.empty() && *rt != type) {
+    return MakeError(ErrorKind::kInvalid, StrCat("resourceType '", *rt,
+                                                       "' does not match the URL type '", type, "'"));
+  }
+  std::vector<Issue> issues = ValidateResource(resource);
+  bool has_error = false;
+  for (const Issue& i : issues) has_error |= i.severity == "error" || i.severity == "fatal";
+  if (has_error) {
+    return MakeError(ErrorKind::kInvalid,
+                     StrCat(*rt, " is not valid FHIR R4: ", issues.front().diagnostics), issues);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view type,
+                                            std::string_view id,
+                                            const std::optional<CurrentRow>& current,
+                                            json::Value* body, std::string_view method, Micros now) {
+  int64_t version = current ? current->version + 1 : 1;
+  bool deleted = body == nullptr;
+  int64_t rk;
+  if (current) {
+    rk = current->rk;
+    // The version guard makes a concurrent writer of the same resource fail instead of
+    // silently overwriting (PostgreSQL runs writers in parallel).
+    ASSIGN_OR_RETURN(int64_t changed,
+                     s.Execute("UPDATE resource SET version = :version, last_updated = :now, "
+                               "deleted = :deleted WHERE rk = :rk AND version = :old",
+                               {{"version", version},
+                                {"now", now},
+                                {"deleted", int64_t{deleted}},
+                                {"rk", rk},
+                                {"old", current->version}}));
+    if (changed != 1) {
+      return MakeError(ErrorKind::kConflict,
+                       StrCat(Ref(type, id), " was changed concurrently; retry"));
+    }
+    RETURN_IF_ERROR(
+        s.Execute("DELETE FROM resource_token WHERE rk = :rk", {{"rk", rk}}).status());
+  } else {
+    auto inserted = s.Query(
+        "INSERT INTO resource (type, id, version, last_updated, deleted) "
+        "VALUES (:type, :id, 1, :now, :deleted) RETURNING rk",
+        {{"type", std::string(type)}, {"id", std::string(id)}, {"now", now},
+         {"deleted", int64_t{deleted}}});
+    if (!inserted.ok()) {
+      if (inserted.status().code() == absl::StatusCode::kAlreadyExists) {
+        return MakeError(ErrorKind::kConflict,
+                         StrCat(Ref(type, id), " was created concurrently; retry"));
+      }
+      return inserted.status();
+    }
+    rk = (*inserted)[0].Int(0);
+  }
+
+  StoredResource out;
+  out.type = std::string(type);
+  out.id = std::string(id);
+  out.version = version;
+  out.last_updated = now;
+  out.deleted = deleted;
+  out.method = std::string(method);
+  db::Value stored_body;
+  if (!deleted) {
+    *body = WithIdAndMeta(std::move(*body), id, version, now);
+    out.json = json::Serialize(*body);
+    stored_body = out.json;
+    RETURN_IF_ERROR(WriteTokens(s, type, rk, ExtractIdentifiers(*body)));
+  }
+  RETURN_IF_ERROR(
+      s.Execute("INSERT INTO resource_version (rk, version, type, id, last_updated, method, body) "
+                "VALUES (:rk, :version, :type, :id, :now, :method, :body)",
+                {{"rk", rk},
+                 {"version", version},
+                 {"type", std::string(type)},
+                 {"id", std::string(id)},
+                 {"now", now},
+                 {"method", std::string(method)},
+                 {"body", std::move(stored_body)}})
+          .status());
+  return out;
+}
+
+absl::Status CheckExpectedVersion(const std::optional<CurrentRow>& current, ExpectedVersion expected,
+                                  std::string_view type, std::string_view id) {
+  if (!expected) return absl::OkStatus();
+  if (!current) {
+    return MakeError(ErrorKind::kPreconditionFailed,
+                     StrCat("If-Match given but ", Ref(type, id), " does not exist"));
+  }
+  if (current->version != *expected) {
+    return MakeError(ErrorKind::kPreconditionFailed,
+                     StrCat("version conflict: ", Ref(type, id), " is at version ",
+                                  current->version, ", not ", *expected));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace rhip::fhir::internal

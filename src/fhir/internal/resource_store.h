@@ -1,0 +1,55 @@
+// Session-level building blocks of the repository: each runs inside a caller's database
+// transaction, so single operations and whole bundles share the same code.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "db/database.h"
+#include "fhir/repository.h"
+
+namespace rhip::fhir::internal {
+
+// The current-version row of a resource.
+struct CurrentRow {
+  int64_t rk = 0;
+  int64_t version = 0;
+  bool deleted = false;
+  Micros last_updated = 0;
+};
+
+struct Match {
+  int64_t rk;
+  std::string id;
+};
+
+absl::StatusOr<std::optional<CurrentRow>> LoadCurrent(db::Session& s, std::string_view type,
+                                                      std::string_view id);
+absl::StatusOr<StoredResource> LoadVersion(db::Session& s, std::string_view type,
+                                           std::string_view id, int64_t version);
+// Current, non-deleted resources of type matching the query (see search_query.h).
+absl::StatusOr<std::vector<Match>> FindMatches(db::Session& s, std::string_view type,
+                                               std::string_view query);
+
+// Checks a resource about to be written: a JSON object of the expected type that is
+// structurally valid R4. type may be empty to accept any resource type.
+absl::Status CheckResource(const json::Value& resource, std::string_view type);
+
+// Writes a new version of type/id (version 1 when current is empty) with the given
+// body (nullptr for a delete) and returns what was stored. Sets id and meta on body.
+absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view type,
+                                            std::string_view id,
+                                            const std::optional<CurrentRow>& current,
+                                            json::Value* body, std::string_view method, Micros now);
+
+// Fails with 412 when expected is set and differs from the current version.
+absl::Status CheckExpectedVersion(const std::optional<CurrentRow>& current, ExpectedVersion expected,
+                                  std::string_view type, std::string_view id);
+
+}  // namespace rhip::fhir::internal

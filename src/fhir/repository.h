@@ -1,0 +1,105 @@
+// The FHIR resource repository: versioned create/read/update/delete, history, conditional
+// operations and bundles over a db::Database. HTTP knows nothing of storage and the
+// repository knows nothing of HTTP: rest_handler.cc maps between them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "db/database.h"
+
+namespace rhip::fhir {
+
+// One version of one resource as stored.
+struct StoredResource {
+  std::string type;
+  std::string id;
+  int64_t version = 0;
+  Micros last_updated = 0;
+  bool deleted = false;
+  std::string method;  // how this version came to be: POST, PUT, PATCH or DELETE
+  std::string json;    // the resource with id and meta set; empty when deleted
+};
+
+struct WriteResult {
+  StoredResource resource;
+  // True when the write made a new resource (HTTP 201); false for an update, a delete,
+  // or a conditional create that found an existing match (HTTP 200).
+  bool created = false;
+  // False when nothing was written: conditional create matched, or delete of an absent
+  // or already deleted resource.
+  bool changed = true;
+};
+
+// Version precondition from If-Match (W/"n" or "n").
+using ExpectedVersion = std::optional<int64_t>;
+
+enum class PatchFormat { kJsonPatch, kFhirPathPatch };
+
+struct HistoryRequest {
+  std::string type;  // empty: system history
+  std::string id;    // empty: type (or system) history
+  std::optional<Micros> since;  // versions last updated at or after
+  std::optional<Micros> at;     // only versions current at this instant
+  int count = 50;               // page size, 1..1000
+  std::string cursor;           // opaque, from HistoryPage::next_cursor
+};
+
+struct HistoryPage {
+  std::vector<StoredResource> entries;  // newest first
+  std::string next_cursor;              // empty on the last page
+};
+
+class Repository {
+ public:
+  virtual ~Repository() = default;
+
+  // REQUIRES: db and clock outlive the repository.
+  static std::unique_ptr<Repository> Create(db::Database* db, const Clock* clock);
+
+  virtual absl::StatusOr<StoredResource> Read(std::string_view type, std::string_view id) = 0;
+  virtual absl::StatusOr<StoredResource> VRead(std::string_view type, std::string_view id,
+                                               int64_t version) = 0;
+
+  // Server-assigned id. With if_none_exist (a query such as "identifier=sys|v"), an existing
+  // single match is returned instead of creating; several matches fail with 412.
+  virtual absl::StatusOr<WriteResult> Create(json::Value resource,
+                                             std::string_view if_none_exist = {}) = 0;
+  // Update, or create with the client's id when absent (update-as-create).
+  virtual absl::StatusOr<WriteResult> Update(std::string_view type, std::string_view id,
+                                             json::Value resource, ExpectedVersion expected) = 0;
+  // Update the single match of query; no match creates; several matches fail with 412.
+  virtual absl::StatusOr<WriteResult> ConditionalUpdate(std::string_view type,
+                                                        std::string_view query,
+                                                        json::Value resource,
+                                                        ExpectedVersion expected) = 0;
+  virtual absl::StatusOr<WriteResult> Patch(std::string_view type, std::string_view id,
+                                            PatchFormat format, const json::Value& patch,
+                                            ExpectedVersion expected) = 0;
+  virtual absl::StatusOr<WriteResult> Delete(std::string_view type, std::string_view id,
+                                             ExpectedVersion expected) = 0;
+  // Deletes every match (at most `limit`, else 412). Returns how many were deleted.
+  virtual absl::StatusOr<int> ConditionalDelete(std::string_view type, std::string_view query,
+                                                int limit) = 0;
+
+  virtual absl::StatusOr<HistoryPage> History(const HistoryRequest& request) = 0;
+
+  // Current, non-deleted resources of type matching query (the subset of search this
+  // repository supports: _id, identifier, _count). Ordered by id.
+  virtual absl::StatusOr<std::vector<StoredResource>> Search(std::string_view type,
+                                                             std::string_view query) = 0;
+
+  // Processes a Bundle of type batch or transaction and returns the response Bundle.
+  // base_url (e.g. http://host/fhir) prefixes fullUrl and Location values.
+  virtual absl::StatusOr<json::Value> ProcessBundle(const json::Value& bundle,
+                                                    std::string_view base_url) = 0;
+};
+
+}  // namespace rhip::fhir

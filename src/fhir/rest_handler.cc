@@ -1,0 +1,459 @@
+#include "fhir/rest_handler.h"
+
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "core/error.h"
+#include "core/status_macros.h"
+#include "core/strings.h"
+#include "fhir/capability_statement.h"
+#include "fhir/http_util.h"
+#include "fhir/model/structure_model.h"
+#include "fhir/operation_outcome.h"
+#include "fhir/search_query.h"
+
+namespace rhip::fhir {
+namespace {
+
+constexpr std::string_view kFhirJson = "application/fhir+json; charset=utf-8";
+
+struct Request {
+  const net::HttpRequest& http;
+  std::vector<std::string> segments;  // path below the base, decoded
+  std::string base_url;               // absolute, for fullUrl and Location
+};
+
+enum class Prefer { kRepresentation, kMinimal, kOperationOutcome };
+
+Prefer PreferReturn(const net::HttpRequest& r) {
+  std::string_view p = r.Header("Prefer");
+  if (p.find("return=minimal") != std::string_view::npos) return Prefer::kMinimal;
+  if (p.find("return=OperationOutcome") != std::string_view::npos) return Prefer::kOperationOutcome;
+  return Prefer::kRepresentation;
+}
+
+net::HttpResponse JsonResponse(int status, std::string body) {
+  net::HttpResponse r;
+  r.status = status;
+  r.SetHeader("Content-Type", kFhirJson);
+  r.body = std::move(body);
+  return r;
+}
+
+// Query parameters as decoded name/value pairs (history and search controls).
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> QueryParams(std::string_view q) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start < q.size()) {
+    size_t amp = q.find('&', start);
+    if (amp == std::string_view::npos) amp = q.size();
+    std::string_view pair = q.substr(start, amp - start);
+    start = amp + 1;
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    ASSIGN_OR_RETURN(std::string name, PercentDecode(pair.substr(0, eq)));
+    ASSIGN_OR_RETURN(std::string value, PercentDecode(eq == std::string_view::npos
+                                                          ? std::string_view()
+                                                          : pair.substr(eq + 1)));
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  return out;
+}
+
+absl::Status CheckAccept(const net::HttpRequest& r, const std::vector<std::pair<std::string, std::string>>& params) {
+  for (const auto& [k, v] : params) {
+    if (k == "_format" && v.find("json") == std::string::npos) {
+      return MakeError(ErrorKind::kNotAcceptable, "only JSON is supported (_format=json)");
+    }
+  }
+  std::string_view accept = r.Header("Accept");
+  if (accept.empty() || accept.find("json") != std::string_view::npos ||
+      accept.find("*/*") != std::string_view::npos ||
+      accept.find("application/*") != std::string_view::npos) {
+    return absl::OkStatus();
+  }
+  return MakeError(ErrorKind::kNotAcceptable,
+                   "this server answers in JSON only (Accept: application/fhir+json)");
+}
+
+absl::StatusOr<json::Value> ParseBody(const net::HttpRequest& r) {
+  std::string_view ct = r.Header("Content-Type");
+  if (!ct.empty() && ct.find("json") == std::string_view::npos) {
+    return MakeError(ErrorKind::kUnsupportedMediaType,
+                     StrCat("Content-Type '", ct, "' is not supported; send application/fhir+json"));
+  }
+  if (r.body.empty()) return MakeError(ErrorKind::kInvalid, "the request body is empty");
+  auto v = json::Parse(r.body);
+  if (!v.ok()) return MakeError(ErrorKind::kInvalid, ToStd(v.status().message()));
+  return v;
+}
+
+// The response to a successful write or read of one resource.
+net::HttpResponse ResourceResponse(int status, const StoredResource& r, const Request& req,
+                                   bool with_location) {
+  Prefer prefer = PreferReturn(req.http);
+  std::string body;
+  if (prefer == Prefer::kRepresentation || req.http.method == "GET") {
+    body = r.json;
+  } else if (prefer == Prefer::kOperationOutcome) {
+    body = json::Serialize(InformationOutcome(StrCat(
+        "operation on ", r.type, "/", r.id, " succeeded; version ", r.version)));
+  }
+  net::HttpResponse resp = JsonResponse(status, std::move(body));
+  if (prefer == Prefer::kMinimal && req.http.method != "GET") resp.headers.clear();
+  resp.SetHeader("ETag", FormatETag(r.version));
+  resp.SetHeader("Last-Modified", FormatHttpDate(r.last_updated));
+  if (with_location) {
+    resp.SetHeader("Location", StrCat(req.base_url, "/", r.type, "/", r.id, "/_history/",
+                                            r.version));
+  }
+  return resp;
+}
+
+// Appends a Bundle entry whose resource is already-serialized JSON (no re-parse).
+void AppendEntry(const StoredResource& r, std::string_view base_url, std::string_view extra,
+                 std::string* out) {
+  out->append("{\"fullUrl\":");
+  json::AppendQuoted(StrCat(base_url, "/", r.type, "/", r.id), out);
+  if (!r.json.empty()) out->append(",\"resource\":").append(r.json);
+  out->append(extra).append("}");
+}
+
+std::string BundleStart(std::string_view type) {
+  return StrCat("{\"resourceType\":\"Bundle\",\"type\":\"", type, "\"");
+}
+
+void AppendLinks(const std::vector<std::pair<std::string, std::string>>& links, std::string* out) {
+  out->append(",\"link\":[");
+  for (size_t i = 0; i < links.size(); ++i) {
+    if (i) out->push_back(',');
+    out->append("{\"relation\":");
+    json::AppendQuoted(links[i].first, out);
+    out->append(",\"url\":");
+    json::AppendQuoted(links[i].second, out);
+    out->append("}");
+  }
+  out->append("]");
+}
+
+int HistoryStatus(const StoredResource& r) {
+  if (r.method == "POST") return 201;
+  if (r.method == "DELETE") return 204;
+  return 200;
+}
+
+class Dispatcher {
+ public:
+  Dispatcher(Repository* repo, const Request& req) : repo_(repo), req_(req) {}
+
+  absl::StatusOr<net::HttpResponse> Run(const std::string& capability_statement) {
+    const auto& seg = req_.segments;
+    const std::string& m = req_.http.method;
+    ASSIGN_OR_RETURN(params_, QueryParams(req_.http.query));
+    RETURN_IF_ERROR(CheckAccept(req_.http, params_));
+    if (seg.empty()) {
+      if (m == "POST") return Bundle();
+      return MethodNotAllowed();
+    }
+    if (seg.size() == 1 && seg[0] == "metadata") {
+      if (m != "GET" && m != "HEAD") return MethodNotAllowed();
+      return JsonResponse(200, capability_statement);
+    }
+    if (seg.size() == 1 && seg[0] == "_history") {
+      if (m != "GET") return MethodNotAllowed();
+      return History("", "");
+    }
+    const std::string& type = seg[0];
+    if (!StructureModel::R4().IsResourceType(type)) {
+      return MakeError(ErrorKind::kNotFound, StrCat("unknown resource type '", type, "'"));
+    }
+    if (seg.size() == 1) {
+      if (m == "GET") return Search(type);
+      if (m == "POST") return Create(type);
+      if (m == "PUT") return ConditionalUpdate(type);
+      if (m == "DELETE") return ConditionalDelete(type);
+      return MethodNotAllowed();
+    }
+    if (seg.size() == 2 && seg[1] == "_history") {
+      if (m != "GET") return MethodNotAllowed();
+      return History(type, "");
+    }
+    if (seg.size() == 2 && seg[1] == "_search") {
+      if (m != "POST") return MethodNotAllowed();
+      return Search(type);
+    }
+    const std::string& id = seg[1];
+    if (seg.size() == 2) {
+      if (m == "GET" || m == "HEAD") return Read(type, id);
+      if (m == "PUT") return Update(type, id);
+      if (m == "PATCH") return Patch(type, id);
+      if (m == "DELETE") return Delete(type, id);
+      return MethodNotAllowed();
+    }
+    if (seg.size() == 3 && seg[2] == "_history") {
+      if (m != "GET") return MethodNotAllowed();
+      return History(type, id);
+    }
+    if (seg.size() == 4 && seg[2] == "_history") {
+      if (m != "GET" && m != "HEAD") return MethodNotAllowed();
+      int64_t vid = 0;
+      if (!absl::SimpleAtoi(seg[3], &vid)) {
+        return MakeError(ErrorKind::kNotFound, StrCat("no version '", seg[3], "'"));
+      }
+      ASSIGN_OR_RETURN(StoredResource r, repo_->VRead(type, id, vid));
+      return ResourceResponse(200, r, req_, false);
+    }
+    return MakeError(ErrorKind::kNotFound, StrCat("no FHIR route for ", req_.http.path));
+  }
+
+ private:
+  absl::Status MethodNotAllowed() {
+    return MakeError(ErrorKind::kMethodNotAllowed,
+                     StrCat(req_.http.method, " is not allowed on ", req_.http.path));
+  }
+
+  absl::StatusOr<ExpectedVersion> IfMatch() { return ParseETag(req_.http.Header("If-Match")); }
+
+  absl::StatusOr<net::HttpResponse> Read(const std::string& type, const std::string& id) {
+    ASSIGN_OR_RETURN(StoredResource r, repo_->Read(type, id));
+    std::string_view inm = req_.http.Header("If-None-Match");
+    if (!inm.empty()) {
+      auto expected = ParseETag(inm);
+      if (expected.ok() && *expected && **expected == r.version) return NotModified(r);
+    }
+    std::string_view ims = req_.http.Header("If-Modified-Since");
+    if (!ims.empty()) {
+      auto since = ParseHttpDate(ims);
+      // HTTP dates have whole seconds: compare at that precision.
+      if (since && r.last_updated / 1000000 <= *since / 1000000) return NotModified(r);
+    }
+    return ResourceResponse(200, r, req_, false);
+  }
+
+  net::HttpResponse NotModified(const StoredResource& r) {
+    net::HttpResponse resp;
+    resp.status = 304;
+    resp.SetHeader("ETag", FormatETag(r.version));
+    resp.SetHeader("Last-Modified", FormatHttpDate(r.last_updated));
+    return resp;
+  }
+
+  absl::StatusOr<net::HttpResponse> Create(const std::string& type) {
+    ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    const std::string* rt = body.FindString("resourceType");
+    if (rt == nullptr || *rt != type) {
+      return MakeError(ErrorKind::kInvalid,
+                       StrCat("the body's resourceType must be '", type, "'"));
+    }
+    std::string_view if_none_exist = req_.http.Header("If-None-Exist");
+    // A client id on create is ignored, as the specification requires.
+    body.as_object().Erase("id");
+    ASSIGN_OR_RETURN(WriteResult w, repo_->Create(std::move(body), if_none_exist));
+    return ResourceResponse(w.created ? 201 : 200, w.resource, req_, true);
+  }
+
+  absl::StatusOr<net::HttpResponse> Update(const std::string& type, const std::string& id) {
+    ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
+    ASSIGN_OR_RETURN(WriteResult w, repo_->Update(type, id, std::move(body), expected));
+    return ResourceResponse(w.created ? 201 : 200, w.resource, req_, true);
+  }
+
+  absl::StatusOr<net::HttpResponse> ConditionalUpdate(const std::string& type) {
+    if (req_.http.query.empty()) {
+      return MakeError(ErrorKind::kInvalid, "PUT on a type needs search criteria (conditional update)");
+    }
+    ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
+    ASSIGN_OR_RETURN(WriteResult w,
+                     repo_->ConditionalUpdate(type, req_.http.query, std::move(body), expected));
+    return ResourceResponse(w.created ? 201 : 200, w.resource, req_, true);
+  }
+
+  absl::StatusOr<net::HttpResponse> Patch(const std::string& type, const std::string& id) {
+    std::string_view ct = req_.http.Header("Content-Type");
+    PatchFormat format;
+    if (ct.find("json-patch+json") != std::string_view::npos) {
+      format = PatchFormat::kJsonPatch;
+    } else if (ct.find("fhir+json") != std::string_view::npos) {
+      format = PatchFormat::kFhirPathPatch;
+    } else {
+      return MakeError(ErrorKind::kUnsupportedMediaType,
+                       "PATCH needs Content-Type application/json-patch+json (JSON Patch) or "
+                       "application/fhir+json (FHIRPath Patch Parameters)");
+    }
+    ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
+    ASSIGN_OR_RETURN(WriteResult w, repo_->Patch(type, id, format, body, expected));
+    return ResourceResponse(200, w.resource, req_, false);
+  }
+
+  absl::StatusOr<net::HttpResponse> Delete(const std::string& type, const std::string& id) {
+    ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
+    ASSIGN_OR_RETURN(WriteResult w, repo_->Delete(type, id, expected));
+    net::HttpResponse resp;
+    resp.status = 204;
+    if (w.changed) resp.SetHeader("ETag", FormatETag(w.resource.version));
+    return resp;
+  }
+
+  absl::StatusOr<net::HttpResponse> ConditionalDelete(const std::string& type) {
+    if (req_.http.query.empty()) {
+      return MakeError(ErrorKind::kInvalid, "DELETE on a type needs search criteria");
+    }
+    RETURN_IF_ERROR(repo_->ConditionalDelete(type, req_.http.query, 1).status());
+    net::HttpResponse resp;
+    resp.status = 204;
+    return resp;
+  }
+
+  absl::StatusOr<net::HttpResponse> Search(const std::string& type) {
+    std::string query = req_.http.query;
+    if (req_.http.method == "POST") {
+      std::string_view ct = req_.http.Header("Content-Type");
+      if (ct.find("application/x-www-form-urlencoded") == std::string_view::npos) {
+        return MakeError(ErrorKind::kUnsupportedMediaType,
+                         "_search needs application/x-www-form-urlencoded");
+      }
+      if (!req_.http.body.empty()) query = query.empty() ? req_.http.body : query + "&" + req_.http.body;
+    }
+    ASSIGN_OR_RETURN(std::vector<StoredResource> found, repo_->Search(type, query));
+    std::string body = BundleStart("searchset");
+    StrAppend(&body, ",\"total\":", found.size());
+    AppendLinks({{"self", StrCat(req_.base_url, "/", type, query.empty() ? "" : "?", query)}},
+                &body);
+    body.append(",\"entry\":[");
+    for (size_t i = 0; i < found.size(); ++i) {
+      if (i) body.push_back(',');
+      AppendEntry(found[i], req_.base_url, ",\"search\":{\"mode\":\"match\"}", &body);
+    }
+    body.append("]}");
+    return JsonResponse(200, std::move(body));
+  }
+
+  absl::StatusOr<net::HttpResponse> History(const std::string& type, const std::string& id) {
+    HistoryRequest hr;
+    hr.type = type;
+    hr.id = id;
+    std::string passthrough;  // _since/_at repeated in paging links
+    for (const auto& [k, v] : params_) {
+      if (k == "_count") {
+        if (!absl::SimpleAtoi(v, &hr.count) || hr.count < 1) {
+          return MakeError(ErrorKind::kInvalid, "_count must be a positive integer");
+        }
+        hr.count = std::min(hr.count, 1000);
+      } else if (k == "_since" || k == "_at") {
+        auto t = ParseFhirDateTime(v);
+        if (!t) return MakeError(ErrorKind::kInvalid, StrCat(k, " must be a FHIR instant"));
+        (k == "_since" ? hr.since : hr.at) = *t;
+        StrAppend(&passthrough, "&", k, "=", v);
+      } else if (k == "_cursor") {
+        hr.cursor = v;
+      } else if (k != "_format" && k != "_pretty") {
+        return MakeError(ErrorKind::kInvalid, StrCat("unsupported history parameter '", k, "'"));
+      }
+    }
+    ASSIGN_OR_RETURN(HistoryPage page, repo_->History(hr));
+    std::string path = StrCat(req_.base_url, type.empty() ? "" : "/", type,
+                                     id.empty() ? "" : "/", id, "/_history");
+    std::vector<std::pair<std::string, std::string>> links = {
+        {"self", req_.http.query.empty() ? path : StrCat(path, "?", req_.http.query)}};
+    if (!page.next_cursor.empty()) {
+      links.emplace_back("next", StrCat(path, "?_count=", hr.count, passthrough,
+                                              "&_cursor=", page.next_cursor));
+    }
+    std::string body = BundleStart("history");
+    AppendLinks(links, &body);
+    body.append(",\"entry\":[");
+    for (size_t i = 0; i < page.entries.size(); ++i) {
+      const StoredResource& r = page.entries[i];
+      if (i) body.push_back(',');
+      std::string extra = ",\"request\":{\"method\":";
+      json::AppendQuoted(r.method == "PATCH" ? "PATCH" : r.method, &extra);
+      extra.append(",\"url\":");
+      json::AppendQuoted(r.method == "POST" ? r.type : StrCat(r.type, "/", r.id), &extra);
+      StrAppend(&extra, "},\"response\":{\"status\":\"", StatusLine(HistoryStatus(r)),
+                      "\",\"etag\":\"W/\\\"", r.version, "\\\"\",\"lastModified\":\"",
+                      FormatInstant(r.last_updated), "\"}");
+      AppendEntry(r, req_.base_url, extra, &body);
+    }
+    body.append("]}");
+    return JsonResponse(200, std::move(body));
+  }
+
+  absl::StatusOr<net::HttpResponse> Bundle() {
+    ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    ASSIGN_OR_RETURN(json::Value response, repo_->ProcessBundle(body, req_.base_url));
+    return JsonResponse(200, json::Serialize(response));
+  }
+
+  Repository* repo_;
+  const Request& req_;
+  std::vector<std::pair<std::string, std::string>> params_;
+};
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > start) out.emplace_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+RestHandler::RestHandler(Repository* repository, RestOptions options)
+    : repository_(repository), options_(std::move(options)) {
+  capability_statement_ = json::Serialize(
+      BuildCapabilityStatement(options_.software_version, options_.public_base_url));
+}
+
+net::HttpResponse RestHandler::Handle(const net::HttpRequest& request) const {
+  Request req{request, {}, {}};
+  std::string_view path = request.path;
+  path.remove_prefix(std::min(path.size(), options_.base_path.size()));
+  req.segments = SplitPath(path);
+  req.base_url = options_.public_base_url;
+  if (req.base_url.empty()) {
+    std::string_view host = request.Header("Host");
+    req.base_url = StrCat("http://", host.empty() ? "localhost" : host, options_.base_path);
+  }
+  Dispatcher d(repository_, req);
+  absl::StatusOr<net::HttpResponse> resp = d.Run(capability_statement_);
+  if (!resp.ok()) return ErrorHttpResponse(resp.status());
+  if (request.method == "HEAD") resp->body.clear();
+  return *std::move(resp);
+}
+
+std::string RestHandler::RouteLabel(const net::HttpRequest& request, std::string_view base_path) {
+  std::string_view path = request.path;
+  path.remove_prefix(std::min(path.size(), base_path.size()));
+  std::vector<std::string> seg = SplitPath(path);
+  std::string label(base_path);
+  for (size_t i = 0; i < seg.size() && i < 4; ++i) {
+    const std::string& s = seg[i];
+    if (s == "metadata" || s == "_history" || s == "_search") {
+      StrAppend(&label, "/", s);
+    } else {
+      StrAppend(&label, i == 0 ? "/{type}" : (i == 1 ? "/{id}" : "/{vid}"));
+    }
+  }
+  return label;
+}
+
+net::HttpResponse ErrorHttpResponse(const absl::Status& status) {
+  ErrorResponse err = ErrorResponseFor(status);
+  net::HttpResponse resp = JsonResponse(err.http_status, json::Serialize(err.outcome));
+  if (err.http_status == 503) resp.SetHeader("Retry-After", "1");
+  if (err.http_status == 405) resp.SetHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE");
+  return resp;
+}
+
+}  // namespace rhip::fhir

@@ -1,0 +1,233 @@
+// Repository on db::Database: every operation is one database transaction built from the
+// session-level steps in internal/resource_store.h.
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "core/error.h"
+#include "core/metrics.h"
+#include "core/status_macros.h"
+#include "core/strings.h"
+#include "fhir/internal/bundle_processor.h"
+#include "fhir/internal/operations.h"
+#include "fhir/internal/resource_store.h"
+#include "fhir/repository.h"
+
+namespace rhip::fhir {
+namespace {
+
+// Times database work for /metrics.
+class DbTimer {
+ public:
+  explicit DbTimer(const char* op) : op_(op), start_(std::chrono::steady_clock::now()) {}
+  ~DbTimer() {
+    std::chrono::duration<double> d = std::chrono::steady_clock::now() - start_;
+    Metrics::Global().Observe("rhip_db_transaction_seconds", {{"op", op_}}, d.count());
+  }
+
+ private:
+  const char* op_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// History cursor: the (last_updated, rk, version) key of the last entry of a page.
+struct HistoryKey {
+  int64_t last_updated;
+  int64_t rk;
+  int64_t version;
+};
+
+std::string EncodeCursor(const HistoryKey& k) {
+  return StrCat(k.last_updated, "-", k.rk, "-", k.version);
+}
+
+absl::StatusOr<HistoryKey> DecodeCursor(std::string_view s) {
+  std::vector<std::string> parts = absl::StrSplit(ToAbsl(s), '-');
+  HistoryKey k;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &k.last_updated) ||
+      !absl::SimpleAtoi(parts[1], &k.rk) || !absl::SimpleAtoi(parts[2], &k.version)) {
+    return MakeError(ErrorKind::kInvalid, "invalid history page cursor");
+  }
+  return k;
+}
+
+class SqlRepository : public Repository {
+ public:
+  SqlRepository(db::Database* db, const Clock* clock) : db_(db), clock_(clock) {}
+
+  absl::StatusOr<StoredResource> Read(std::string_view type, std::string_view id) override {
+    return ReadTxn([&](db::Session& s) { return internal::DoRead(s, type, id); });
+  }
+
+  absl::StatusOr<StoredResource> VRead(std::string_view type, std::string_view id,
+                                       int64_t version) override {
+    return ReadTxn([&](db::Session& s) { return internal::DoVRead(s, type, id, version); });
+  }
+
+  absl::StatusOr<WriteResult> Create(json::Value resource, std::string_view if_none_exist) override {
+    return WriteTxn([&](db::Session& s, Micros now) {
+      return internal::DoCreate(s, now, resource, if_none_exist);
+    });
+  }
+
+  absl::StatusOr<WriteResult> Update(std::string_view type, std::string_view id,
+                                     json::Value resource, ExpectedVersion expected) override {
+    return WriteTxn([&](db::Session& s, Micros now) {
+      return internal::DoUpdate(s, now, type, id, resource, expected);
+    });
+  }
+
+  absl::StatusOr<WriteResult> ConditionalUpdate(std::string_view type, std::string_view query,
+                                                json::Value resource,
+                                                ExpectedVersion expected) override {
+    RETURN_IF_ERROR(internal::CheckResource(resource, type));
+    return WriteTxn([&](db::Session& s, Micros now) -> absl::StatusOr<WriteResult> {
+      ASSIGN_OR_RETURN(std::string id,
+                       internal::ResolveConditionalUpdateId(s, type, query, resource));
+      json::Value with_id = resource;
+      with_id.as_object().Set("id", id);
+      return internal::DoUpdate(s, now, type, id, std::move(with_id), expected);
+    });
+  }
+
+  absl::StatusOr<WriteResult> Patch(std::string_view type, std::string_view id, PatchFormat format,
+                                    const json::Value& patch, ExpectedVersion expected) override {
+    return WriteTxn([&](db::Session& s, Micros now) {
+      return internal::DoPatch(s, now, type, id, format, patch, expected);
+    });
+  }
+
+  absl::StatusOr<WriteResult> Delete(std::string_view type, std::string_view id,
+                                     ExpectedVersion expected) override {
+    return WriteTxn([&](db::Session& s, Micros now) {
+      return internal::DoDelete(s, now, type, id, expected);
+    });
+  }
+
+  absl::StatusOr<int> ConditionalDelete(std::string_view type, std::string_view query,
+                                        int limit) override {
+    return WriteTxn([&](db::Session& s, Micros now) {
+      return internal::DoConditionalDelete(s, now, type, query, limit);
+    });
+  }
+
+  absl::StatusOr<HistoryPage> History(const HistoryRequest& req) override {
+    DbTimer t("read");
+    if (req.count < 1 || req.count > 1000) {
+      return MakeError(ErrorKind::kInvalid, "_count must be between 1 and 1000");
+    }
+    std::string sql =
+        "SELECT v.last_updated, v.rk, v.version, v.type, v.id, v.method, v.body "
+        "FROM resource_version v WHERE 1 = 1";
+    db::Params params;
+    std::string type = req.type, id = req.id;
+    if (!type.empty()) {
+      sql += " AND v.type = :type";
+      params.emplace_back("type", type);
+    }
+    if (!id.empty()) {
+      sql += " AND v.id = :id";
+      params.emplace_back("id", id);
+    }
+    if (req.since) {
+      sql += " AND v.last_updated >= :since";
+      params.emplace_back("since", *req.since);
+    }
+    if (req.at) {
+      // The version current at `at`: written at or before it, and not yet superseded then.
+      sql +=
+          " AND v.last_updated <= :at AND NOT EXISTS (SELECT 1 FROM resource_version n "
+          "WHERE n.rk = v.rk AND n.version = v.version + 1 AND n.last_updated <= :at)";
+      params.emplace_back("at", *req.at);
+    }
+    if (!req.cursor.empty()) {
+      ASSIGN_OR_RETURN(HistoryKey k, DecodeCursor(req.cursor));
+      sql +=
+          " AND (v.last_updated < :ct OR (v.last_updated = :ct AND (v.rk < :crk OR "
+          "(v.rk = :crk AND v.version < :cv))))";
+      params.emplace_back("ct", k.last_updated);
+      params.emplace_back("crk", k.rk);
+      params.emplace_back("cv", k.version);
+    }
+    StrAppend(&sql, " ORDER BY v.last_updated DESC, v.rk DESC, v.version DESC LIMIT ",
+                    req.count + 1);
+    HistoryPage page;
+    RETURN_IF_ERROR(db_->Read([&](db::Session& s) -> absl::Status {
+      ASSIGN_OR_RETURN(db::Rows rows, s.Query(sql, params));
+      for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(req.count); ++i) {
+        const db::Row& r = rows[i];
+        StoredResource e;
+        e.last_updated = r.Int(0);
+        e.version = r.Int(2);
+        e.type = r.Text(3);
+        e.id = r.Text(4);
+        e.method = r.Text(5);
+        e.deleted = r.IsNull(6);
+        if (!e.deleted) e.json = r.Text(6);
+        page.entries.push_back(std::move(e));
+        if (i + 1 == static_cast<size_t>(req.count) && rows.size() > i + 1) {
+          page.next_cursor = EncodeCursor({r.Int(0), r.Int(1), r.Int(2)});
+        }
+      }
+      return absl::OkStatus();
+    }));
+    return page;
+  }
+
+  absl::StatusOr<std::vector<StoredResource>> Search(std::string_view type,
+                                                     std::string_view query) override {
+    return ReadTxn([&](db::Session& s) -> absl::StatusOr<std::vector<StoredResource>> {
+      ASSIGN_OR_RETURN(auto matches, internal::FindMatches(s, type, query));
+      std::vector<StoredResource> out;
+      for (const internal::Match& m : matches) {
+        ASSIGN_OR_RETURN(StoredResource r, internal::DoRead(s, type, m.id));
+        out.push_back(std::move(r));
+      }
+      return out;
+    });
+  }
+
+  absl::StatusOr<json::Value> ProcessBundle(const json::Value& bundle,
+                                            std::string_view base_url) override {
+    DbTimer t("bundle");
+    return internal::ProcessBundle(*db_, *clock_, bundle, base_url);
+  }
+
+ private:
+  // Runs fn on a read snapshot and returns its value.
+  template <typename Fn>
+  auto ReadTxn(Fn fn) -> decltype(fn(std::declval<db::Session&>())) {
+    DbTimer t("read");
+    decltype(fn(std::declval<db::Session&>())) result = absl::InternalError("not run");
+    RETURN_IF_ERROR(db_->Read([&](db::Session& s) -> absl::Status {
+      result = fn(s);
+      return result.status();
+    }));
+    return result;
+  }
+
+  // Runs fn as one durable transaction; its error rolls the transaction back.
+  template <typename Fn>
+  auto WriteTxn(Fn fn) -> decltype(fn(std::declval<db::Session&>(), Micros{})) {
+    DbTimer t("write");
+    decltype(fn(std::declval<db::Session&>(), Micros{})) result = absl::InternalError("not run");
+    RETURN_IF_ERROR(db_->Write([&](db::Session& s) -> absl::Status {
+      result = fn(s, clock_->Now());
+      return result.status();
+    }));
+    return result;
+  }
+
+  db::Database* db_;
+  const Clock* clock_;
+};
+
+}  // namespace
+
+std::unique_ptr<Repository> Repository::Create(db::Database* db, const Clock* clock) {
+  return std::make_unique<SqlRepository>(db, clock);
+}
+
+}  // namespace rhip::fhir

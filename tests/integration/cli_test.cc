@@ -1,0 +1,40 @@
+// The rhip command line: version, help and usage errors.
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/support/rhip_process.h"
+
+namespace rhip::testing {
+namespace {
+
+TEST(CliTest, VersionAndHelp) {
+  std::string out;
+  EXPECT_EQ(RunRhip({"--version"}, &out), 0);
+  EXPECT_NE(out.find("rhip "), std::string::npos);
+  EXPECT_EQ(RunRhip({"serve", "--help"}, &out), 0);
+  EXPECT_NE(out.find("--data"), std::string::npos);
+}
+
+TEST(CliTest, UsageErrorsExitTwo) {
+  std::string out;
+  EXPECT_EQ(RunRhip({}, &out), 2);
+  EXPECT_EQ(RunRhip({"frobnicate"}, &out), 2);
+  EXPECT_EQ(RunRhip({"serve"}, &out), 2);
+  EXPECT_NE(out.find("--data"), std::string::npos) << out;
+  EXPECT_EQ(RunRhip({"serve", "--data", "/tmp/x", "--listen", "nonsense"}, &out), 2);
+  EXPECT_EQ(RunRhip({"serve", "--data", "/tmp/x", "--workers", "0"}, &out), 2);
+}
+
+TEST(CliTest, ConfigFileRejectsUnknownKeys) {
+  TempDir dir;
+  std::string cfg = dir.path() + "/rhip.toml";
+  FILE* f = fopen(cfg.c_str(), "w");
+  fputs("data = \"/tmp/rhip-x\"\nlisten_address = \"1.2.3.4:5\"\n", f);
+  fclose(f);
+  std::string out;
+  EXPECT_EQ(RunRhip({"serve", "--config", cfg}, &out), 2);
+  EXPECT_NE(out.find("listen_address"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace rhip::testing

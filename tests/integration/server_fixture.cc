@@ -1,0 +1,74 @@
+#include "tests/integration/server_fixture.h"
+
+#include <atomic>
+#include <mutex>
+
+#include "db/testing/postgres_server.h"
+
+namespace rhip::testing {
+
+std::string EngineName(const ::testing::TestParamInfo<Engine>& info) {
+  return info.param == Engine::kSqlite ? "Sqlite" : "Postgres";
+}
+
+std::string FreshDatabaseUrl(Engine engine) {
+  if (engine == Engine::kSqlite) return "";
+  static std::mutex mu;
+  static std::unique_ptr<db::PostgresTestServer> server;
+  static std::atomic<int> counter{0};
+  std::lock_guard<std::mutex> lock(mu);
+  if (!server) {
+    auto started = db::PostgresTestServer::Start();
+    if (!started.ok()) {
+      ADD_FAILURE() << "cannot start PostgreSQL: " << started.status();
+      return "";
+    }
+    server = std::move(*started);
+  }
+  auto uri = server->CreateDatabase("rhip_test_" + std::to_string(counter++));
+  if (!uri.ok()) {
+    ADD_FAILURE() << "cannot create database: " << uri.status();
+    return "";
+  }
+  return *uri;
+}
+
+void ServerTest::SetUp() {
+  data_dir_ = temp_.path() + "/data";
+  db_url_ = FreshDatabaseUrl(GetParam());
+  if (GetParam() == Engine::kPostgres && db_url_.empty()) GTEST_SKIP() << "no PostgreSQL";
+  server_ = std::make_unique<RhipProcess>(data_dir_, db_url_);
+  ASSERT_TRUE(server_->Start()) << "rhip did not start; log: " << server_->log_path();
+  client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+}
+
+void ServerTest::TearDown() {
+  client_.reset();
+  if (server_) {
+    EXPECT_EQ(server_->Stop(), 0);
+  }
+}
+
+void ServerTest::Restart() {
+  server_ = std::make_unique<RhipProcess>(data_dir_, db_url_);
+  ASSERT_TRUE(server_->Start()) << "rhip did not restart";
+  client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+}
+
+json::Value ServerTest::Json(const HttpResult& r) {
+  auto v = json::Parse(r.body);
+  EXPECT_TRUE(v.ok()) << "not JSON: " << r.body;
+  return v.ok() ? *v : json::Value();
+}
+
+void ServerTest::ExpectOutcome(const HttpResult& r, const std::string& issue_code) {
+  json::Value oo = Json(r);
+  ASSERT_NE(oo.FindString("resourceType"), nullptr) << r.body;
+  EXPECT_EQ(*oo.FindString("resourceType"), "OperationOutcome") << r.body;
+  const json::Value* issues = oo.Find("issue");
+  ASSERT_TRUE(issues != nullptr && issues->is_array() && !issues->as_array().empty()) << r.body;
+  EXPECT_EQ(*issues->as_array()[0].FindString("code"), issue_code) << r.body;
+  EXPECT_NE(issues->as_array()[0].FindString("diagnostics"), nullptr) << r.body;
+}
+
+}  // namespace rhip::testing

@@ -1,0 +1,49 @@
+// A fixture that starts the real rhip on a fresh store per test, on SQLite or PostgreSQL.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/json.h"
+#include "gtest/gtest.h"
+#include "tests/support/http_client.h"
+#include "tests/support/rhip_process.h"
+
+namespace rhip::testing {
+
+enum class Engine { kSqlite, kPostgres };
+
+std::string EngineName(const ::testing::TestParamInfo<Engine>& info);
+
+inline constexpr char kPatient[] =
+    R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"11010119900307451X"}],"name":[{"family":"张","given":["三"]}],"gender":"male","birthDate":"1990-03-07"})";
+inline constexpr char kObservation[] =
+    R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":120,"unit":"mm[Hg]"}})";
+
+// A fresh database URL for the engine: "" for SQLite (the data dir), a new PostgreSQL
+// database on a server shared by the whole test program otherwise.
+std::string FreshDatabaseUrl(Engine engine);
+
+class ServerTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  HttpClient& client() { return *client_; }
+  RhipProcess& server() { return *server_; }
+  const std::string& data_dir() const { return data_dir_; }
+  // Restarts the server on the same store (after Stop or Kill).
+  void Restart();
+
+  static json::Value Json(const HttpResult& r);
+  static void ExpectOutcome(const HttpResult& r, const std::string& issue_code);
+
+ private:
+  TempDir temp_;
+  std::string data_dir_;
+  std::string db_url_;
+  std::unique_ptr<RhipProcess> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+}  // namespace rhip::testing

@@ -1,0 +1,41 @@
+// A small blocking HTTP/1.1 client for tests: keep-alive, Content-Length bodies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rhip::testing {
+
+struct HttpResult {
+  int status = 0;  // 0 when the connection failed
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string Header(const std::string& name) const;  // case-insensitive; "" when absent
+};
+
+class HttpClient {
+ public:
+  HttpClient(std::string host, uint16_t port) : host_(std::move(host)), port_(port) {}
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends one request on the kept-alive connection (reconnecting when needed).
+  HttpResult Send(const std::string& method, const std::string& target, const std::string& body = "",
+                  std::vector<std::pair<std::string, std::string>> headers = {});
+  HttpResult Get(const std::string& target) { return Send("GET", target); }
+
+  // Sends raw bytes and returns whatever comes back until the peer closes or timeout_ms.
+  std::string SendRaw(const std::string& bytes, int timeout_ms = 2000);
+
+ private:
+  bool Connect();
+  void Close();
+  std::string host_;
+  uint16_t port_;
+  int fd_ = -1;
+};
+
+}  // namespace rhip::testing

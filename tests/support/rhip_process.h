@@ -1,0 +1,55 @@
+// Starts the real build/rhip binary for integration tests and stops it (gracefully or
+// with SIGKILL). The binary is RHIP_BINARY from the environment (set by CTest).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rhip::testing {
+
+// A fresh directory under $TMPDIR, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A free TCP port on 127.0.0.1 (bound then released; good enough for tests).
+uint16_t FreePort();
+
+std::string SharedDataDir();  // RHIP_SHARED_DATA or ../shared/data
+
+class RhipProcess {
+ public:
+  // db_url empty: SQLite in data_dir.
+  RhipProcess(std::string data_dir, std::string db_url = "");
+  ~RhipProcess();
+
+  // Starts `rhip serve` and waits until GET /healthz answers 200. False on failure.
+  bool Start(std::vector<std::string> extra_args = {});
+  // SIGTERM and wait; returns the exit status (or -1).
+  int Stop();
+  // SIGKILL and wait.
+  void Kill();
+  uint16_t port() const { return port_; }
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  std::string data_dir_;
+  std::string db_url_;
+  std::string log_path_;
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// Runs the binary with args, returns its exit code, and stderr+stdout in *output.
+int RunRhip(const std::vector<std::string>& args, std::string* output);
+
+}  // namespace rhip::testing
