@@ -21,6 +21,12 @@
 #include "gtest/gtest.h"
 
 namespace rhip::db {
+
+// Readable parameter values in test output and CTest names.
+void PrintTo(Engine engine, std::ostream* os) {
+  *os << (engine == Engine::kSqlite ? "SQLite" : "PostgreSQL");
+}
+
 namespace {
 
 using ::testing::HasSubstr;
@@ -73,14 +79,14 @@ class DatabaseTest : public ::testing::TestWithParam<Engine> {
 
   void TearDown() override {
     db_.reset();
-    if (!sqlite_dir_.empty()) std::filesystem::remove_all(sqlite_dir_);
+    for (const std::string& dir : sqlite_dirs_) std::filesystem::remove_all(dir);
   }
 
   absl::StatusOr<std::string> NewTarget() {
     if (GetParam() == Engine::kSqlite) {
       std::string pattern = (std::filesystem::temp_directory_path() / "rhip-db-XXXXXX").string();
       if (mkdtemp(pattern.data()) == nullptr) return absl::InternalError("mkdtemp failed");
-      sqlite_dir_ = pattern;
+      sqlite_dirs_.push_back(pattern);
       return (std::filesystem::path(pattern) / "data").string();  // Open creates it
     }
     ASSIGN_OR_RETURN(PostgresTestServer * server, PostgresEnvironment::Server());
@@ -120,7 +126,7 @@ class DatabaseTest : public ::testing::TestWithParam<Engine> {
 
   Options options_;
   std::unique_ptr<Database> db_;
-  std::string sqlite_dir_;
+  std::vector<std::string> sqlite_dirs_;
 };
 
 TEST_P(DatabaseTest, OpensAtNewestSchemaVersion) {
@@ -302,6 +308,11 @@ TEST_P(DatabaseTest, ExecuteCountsChangedRows) {
                    return changed.status();
                  }).ok());
   EXPECT_EQ(*changed, 2);
+  ASSERT_TRUE(db_->Write([&](Session& s) {
+                   changed = s.Execute("CREATE TABLE other (x BIGINT)");
+                   return changed.status();
+                 }).ok());
+  EXPECT_EQ(*changed, 0);
 }
 
 TEST_P(DatabaseTest, ReopeningAppliesNoMigrationTwice) {
@@ -326,6 +337,27 @@ TEST_P(DatabaseTest, ReopeningAppliesNoMigrationTwice) {
                    EXPECT_LT(rows.at(0).Int(0), rows.at(1).Int(0));
                    return absl::OkStatus();
                  }).ok());
+}
+
+TEST_P(DatabaseTest, ConcurrentOpensMigrateOnce) {
+  absl::StatusOr<std::string> fresh = NewTarget();
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  Options options = options_;
+  options.target = *fresh;
+  constexpr int kOpeners = 4;
+  std::vector<absl::StatusOr<int>> versions(kOpeners);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < kOpeners; ++k) {
+    threads.emplace_back([&, k] {
+      absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(options);
+      versions[k] = db.ok() ? (*db)->SchemaVersion() : db.status();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const absl::StatusOr<int>& version : versions) {
+    ASSERT_TRUE(version.ok()) << version.status();
+    EXPECT_EQ(*version, internal::EmbeddedMigrations().back().version);
+  }
 }
 
 TEST_P(DatabaseTest, NewerDatabaseIsRefused) {
@@ -377,6 +409,41 @@ TEST_P(DatabaseTest, ManyDistinctStatementsOutgrowTheCache) {
                    }
                    return absl::OkStatus();
                  }).ok());
+}
+
+TEST(PostgresTest, ReplacesConnectionsTheServerDropped) {
+  absl::StatusOr<PostgresTestServer*> server = PostgresEnvironment::Server();
+  ASSERT_TRUE(server.ok()) << server.status();
+  absl::StatusOr<std::string> uri = (*server)->CreateDatabase("dropped");
+  ASSERT_TRUE(uri.ok()) << uri.status();
+  absl::StatusOr<std::unique_ptr<Database>> db =
+      Database::Open({.target = *uri, .read_connections = 2});
+  ASSERT_TRUE(db.ok()) << db.status();
+  absl::StatusOr<std::unique_ptr<Database>> admin =
+      Database::Open({.target = (*server)->uri(), .read_connections = 1});
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  // Kill every connection to the test database and wait until they are gone.
+  ASSERT_TRUE((*admin)->Write([](Session& s) {
+                        return s.Query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                       "WHERE datname = 'dropped'")
+                            .status();
+                      }).ok());
+  int64_t remaining = -1;
+  for (int k = 0; k < 100 && remaining != 0; ++k) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE((*admin)->Read([&](Session& s) -> absl::Status {
+                          ASSIGN_OR_RETURN(Rows rows, s.Query("SELECT COUNT(*) FROM "
+                                                              "pg_stat_activity WHERE datname = "
+                                                              "'dropped'"));
+                          remaining = rows.at(0).Int(0);
+                          return absl::OkStatus();
+                        }).ok());
+  }
+  ASSERT_EQ(remaining, 0);
+  absl::Status read = (*db)->Read([](Session& s) { return s.Query("SELECT 1").status(); });
+  EXPECT_TRUE(read.ok()) << read;
+  absl::StatusOr<int> version = (*db)->SchemaVersion();
+  EXPECT_TRUE(version.ok()) << version.status();
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, DatabaseTest,

@@ -159,10 +159,12 @@ class PgConnection final : public Connection {
 
   absl::Status LockForMigration() override { return ExecScript(kMigrationLockSql); }
 
+  bool IsOpen() const { return PQstatus(conn_) == CONNECTION_OK; }
+
   bool ReadyForReuse() {
-    if (PQstatus(conn_) != CONNECTION_OK) return false;
+    if (!IsOpen()) return false;
     if (PQtransactionStatus(conn_) != PQTRANS_IDLE) ExecScript("ROLLBACK").IgnoreError();
-    return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+    return IsOpen() && PQtransactionStatus(conn_) == PQTRANS_IDLE;
   }
 
  private:
@@ -259,7 +261,8 @@ class PgConnection final : public Connection {
 class PostgresDatabase final : public Database {
  public:
   explicit PostgresDatabase(const Options& options)
-      : pool_(options.read_connections,
+      : pool_size_(options.read_connections),
+        pool_(options.read_connections,
               [uri = options.target] { return PgConnection::Open(uri); }) {}
 
   Engine engine() const override { return Engine::kPostgres; }
@@ -287,11 +290,20 @@ class PostgresDatabase final : public Database {
  private:
   absl::Status Transact(std::string_view begin, const ConnectionFn& fn) {
     RETURN_IF_ERROR(CallbackScope::CheckNotNested(this));
-    ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
-    CallbackScope scope(this);
-    return RunTransaction(*conn, begin, fn);
+    for (int attempt = 0;; ++attempt) {
+      ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
+      absl::Status begun = conn->ExecScript(begin);
+      if (begun.ok()) {
+        CallbackScope scope(this);
+        return FinishTransaction(*conn, fn);
+      }
+      // A pooled connection the server has dropped (restart, idle timeout) fails at BEGIN,
+      // before anything ran: retrying on a fresh one is safe. Each retry discards one.
+      if (conn->IsOpen() || attempt == pool_size_) return begun;
+    }
   }
 
+  const int pool_size_;
   Pool<PgConnection> pool_;
 };
 

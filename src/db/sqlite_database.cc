@@ -112,8 +112,11 @@ class SqliteConnection final : public Connection {
   }
 
   absl::StatusOr<int64_t> Execute(std::string_view sql, const Params& params) override {
+    // sqlite3_changes64 keeps the count of the last INSERT/UPDATE/DELETE; only trust it
+    // when this statement changed something.
+    const int64_t before = sqlite3_total_changes64(db_);
     RETURN_IF_ERROR(Run(sql, params, nullptr));
-    return int64_t{sqlite3_changes64(db_)};
+    return sqlite3_total_changes64(db_) == before ? 0 : int64_t{sqlite3_changes64(db_)};
   }
 
   absl::Status ExecScript(std::string_view sql) override {

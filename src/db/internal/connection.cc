@@ -7,6 +7,10 @@ thread_local CallbackScope* innermost_scope = nullptr;
 
 absl::Status RunTransaction(Connection& c, std::string_view begin, const ConnectionFn& fn) {
   if (absl::Status s = c.ExecScript(begin); !s.ok()) return s;
+  return FinishTransaction(c, fn);
+}
+
+absl::Status FinishTransaction(Connection& c, const ConnectionFn& fn) {
   absl::Status result = fn(c);
   if (!result.ok()) {
     // The caller's error is what matters; a failed rollback leaves the connection to its

@@ -25,6 +25,8 @@ using ConnectionFn = std::function<absl::Status(Connection&)>;
 
 // Runs `begin`, fn and COMMIT on c; rolls back and returns fn's error if fn fails.
 absl::Status RunTransaction(Connection& c, std::string_view begin, const ConnectionFn& fn);
+// The same after `begin` has run.
+absl::Status FinishTransaction(Connection& c, const ConnectionFn& fn);
 
 // Marks the current thread as running a Read/Write callback of one database while alive.
 // A nested Read/Write on the same database would deadlock (SQLite writer thread, a full
