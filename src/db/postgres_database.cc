@@ -28,7 +28,7 @@ constexpr Oid kFloat4Oid = 700;
 constexpr Oid kFloat8Oid = 701;
 constexpr Oid kNumericOid = 1700;
 
-// Key of the session advisory lock that serialises migrations between rhip processes.
+// Key of the transaction-level advisory lock that serialises migrations between processes.
 constexpr std::string_view kMigrationLockSql = "SELECT pg_advisory_xact_lock(7523094288207667809)";
 // Bounds server memory when callers build SQL text dynamically; the cache starts over when full.
 constexpr size_t kMaxPreparedStatements = 256;
