@@ -38,7 +38,7 @@ using TransportErrorRenderer = std::function<HttpResponse(int status, std::strin
 
 class HttpServer {
  public:
-  virtual ~HttpServer() = default;
+  virtual ~HttpServer() = default;  // the implementation's destructor calls Stop()
 
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const HttpServerOptions& options,
                                                            HttpHandler handler,
@@ -48,7 +48,9 @@ class HttpServer {
   virtual uint16_t port() const = 0;
 
   // Stops accepting, lets in-flight requests finish (up to drain_timeout), closes idle
-  // keep-alive connections, then returns. Idempotent.
+  // keep-alive connections, then returns. Requests still queued after drain_timeout are
+  // dropped; a handler already running is waited for, however long it takes.
+  // Idempotent and thread-safe. REQUIRES: not called from a handler.
   virtual void Stop() = 0;
 
   // Blocks until Stop() has completed.

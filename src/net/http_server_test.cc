@@ -429,6 +429,28 @@ TEST(HttpServerTest, StopLetsInFlightRequestFinishThenRefuses) {
   server->Stop();  // idempotent
 }
 
+TEST(HttpServerTest, StopAfterDrainTimeoutClosesBusyConnectionsAndDropsQueuedRequests) {
+  HttpServerOptions options = TestOptions();
+  options.worker_threads = 1;
+  options.drain_timeout = std::chrono::seconds(0);
+  Gate gate;
+  auto server = StartServer(options, [&](const HttpRequest& request) {
+    gate.Enter();
+    return Echo(request);
+  });
+  Client running(server->port()), queued(server->port());
+  ASSERT_TRUE(running.Send("GET /running HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(gate.WaitEntered(1));
+  ASSERT_TRUE(queued.Send("GET /queued HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(MetricsContain("rhip_http_worker_queue_depth 1\n"));
+  std::thread stopper([&] { server->Stop(); });
+  EXPECT_TRUE(running.WaitClosed(milliseconds(1000)));
+  EXPECT_TRUE(queued.WaitClosed(milliseconds(1000)));
+  gate.Open();  // Stop() returns once the running handler does
+  stopper.join();
+  EXPECT_TRUE(MetricsContain("rhip_http_worker_queue_depth 0\n"));
+}
+
 TEST(HttpServerTest, ExtraConnectionsAreClosed) {
   HttpServerOptions options = TestOptions();
   options.max_connections = 1;

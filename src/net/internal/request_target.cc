@@ -10,6 +10,17 @@ bool ParseRequestTarget(std::string_view target, RequestTarget* out) {
     out->query.clear();
     return true;
   }
+  // FHIR clients send '|' and other RFC 3986-reserved characters unencoded in queries
+  // (identifier=system|value), so the query is checked leniently here and decoded by the
+  // handler; only the path goes through Boost.URL's strict parser.
+  std::string_view raw_query;
+  if (size_t q = target.find('?'); q != std::string_view::npos) {
+    raw_query = target.substr(q + 1);
+    target = target.substr(0, q);
+    for (char c : raw_query) {
+      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F || c == '#') return false;
+    }
+  }
   const boost::urls::string_view text(target.data(), target.size());
   auto parsed = !target.empty() && target.front() == '/' ? boost::urls::parse_origin_form(text)
                                                          : boost::urls::parse_absolute_uri(text);
@@ -20,8 +31,7 @@ bool ParseRequestTarget(std::string_view target, RequestTarget* out) {
   out->path = url.path();
   if (out->path.empty()) out->path = "/";
   if (out->path.find('\0') != std::string::npos) return false;
-  const auto query = url.encoded_query();
-  out->query.assign(query.data(), query.size());
+  out->query.assign(raw_query.data(), raw_query.size());
   return true;
 }
 

@@ -19,7 +19,8 @@ bool WorkerPool::TrySubmit(Job& job) {
     std::lock_guard<std::mutex> lock(mu_);
     if (shutdown_ || queue_.size() >= max_queued_) return false;
     queue_.push_back(std::move(job));
-    wake = idle_workers_ > 0;
+    wake = idle_workers_ > wakeups_pending_;
+    if (wake) ++wakeups_pending_;
   }
   if (stats_ != nullptr) stats_->queued.fetch_add(1, std::memory_order_relaxed);
   if (wake) cv_.notify_one();
@@ -34,6 +35,7 @@ void WorkerPool::Run() {
       ++idle_workers_;
       cv_.wait(lock, [this] { return shutdown_ || !queue_.empty(); });
       --idle_workers_;
+      if (wakeups_pending_ > 0) --wakeups_pending_;
       continue;
     }
     Job job = std::move(queue_.front());

@@ -51,7 +51,10 @@ class WorkerPool {
   std::condition_variable cv_;
   std::deque<Job> queue_;  // guarded by mu_
   bool shutdown_ = false;  // guarded by mu_
-  int idle_workers_ = 0;   // guarded by mu_; lets Submit skip the notify when all are busy
+  // Guarded by mu_. A burst of submissions wakes each idle worker once rather than
+  // signalling per job: wakeups are the main per-request cost of the pool.
+  int idle_workers_ = 0;
+  int wakeups_pending_ = 0;  // signalled but not yet running
   std::vector<std::thread> threads_;
 };
 
