@@ -1,0 +1,185 @@
+#include "bench/ingest/raw_sqlite.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/status_macros.h"
+#include "db/database.h"
+
+namespace rhip::bench {
+namespace {
+
+// The writer pragmas of src/db/sqlite_database.cc (kWriterPragmas); WAL is set on open.
+constexpr const char* kWriterPragmas =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+    "PRAGMA cache_size = -32768;";
+
+// The statements of fhir/internal/resource_store.cc's WriteVersion for a create.
+constexpr const char* kInsertResource =
+    "INSERT INTO resource (type, id, version, last_updated, deleted) VALUES (?1, ?2, 1, ?3, 0) "
+    "RETURNING rk";
+constexpr const char* kInsertToken =
+    "INSERT INTO resource_token (type, param, system, value, rk) "
+    "VALUES (?1, 'identifier', ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+constexpr const char* kInsertVersion =
+    "INSERT INTO resource_version (rk, version, type, id, last_updated, method, body) "
+    "VALUES (?1, 1, ?2, ?3, ?4, 'POST', ?5)";
+
+absl::Status SqliteError(sqlite3* db, std::string_view what) {
+  return absl::InternalError(absl::StrCat("SQLite ", std::string(what), ": ", sqlite3_errmsg(db)));
+}
+
+void BindText(sqlite3_stmt* stmt, int i, const std::string& s) {
+  sqlite3_bind_text64(stmt, i, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+// Steps stmt to completion (reading the first column of a row into *out when given).
+bool StepAll(sqlite3_stmt* stmt, int64_t* out = nullptr) {
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    if (out != nullptr) *out = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_reset(stmt);
+  return rc == SQLITE_DONE;
+}
+
+RawResource RawResourceOf(const json::Value& resource, Micros now) {
+  RawResource r;
+  r.type = *resource.FindString("resourceType");
+  r.id = NewResourceId();
+  json::Object body;
+  body.Set("resourceType", r.type);
+  body.Set("id", r.id);
+  json::Object meta;
+  meta.Set("versionId", "1");
+  meta.Set("lastUpdated", FormatInstant(now));
+  if (const json::Value* old = resource.Find("meta"); old != nullptr && old->is_object()) {
+    for (const auto& [k, v] : old->as_object()) {
+      if (k != "versionId" && k != "lastUpdated") meta.Set(k, v);
+    }
+  }
+  body.Set("meta", std::move(meta));
+  for (const auto& [k, v] : resource.as_object()) {
+    if (k != "resourceType" && k != "id" && k != "meta") body.Set(k, v);
+  }
+  r.body = json::Serialize(json::Value(std::move(body)));
+  if (const json::Value* ids = resource.Find("identifier"); ids != nullptr && ids->is_array()) {
+    for (const json::Value& ident : ids->as_array()) {
+      const std::string* value = ident.FindString("value");
+      const std::string* system = ident.FindString("system");
+      if (value != nullptr) r.identifiers.emplace_back(system ? *system : "", *value);
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+struct RawStore::Statements {
+  sqlite3_stmt* resource = nullptr;
+  sqlite3_stmt* token = nullptr;
+  sqlite3_stmt* version = nullptr;
+  ~Statements() {
+    sqlite3_finalize(resource);
+    sqlite3_finalize(token);
+    sqlite3_finalize(version);
+  }
+};
+
+RawTransaction RawTransactionOf(const json::Value& bundle) {
+  RawTransaction tx;
+  const Micros now = Clock::Real().Now();
+  const json::Value* entries = bundle.Find("entry");
+  if (entries == nullptr || !entries->is_array()) return tx;
+  for (const json::Value& e : entries->as_array()) {
+    const json::Value* resource = e.Find("resource");
+    if (resource == nullptr || resource->FindString("resourceType") == nullptr) continue;
+    tx.push_back(RawResourceOf(*resource, now));
+  }
+  return tx;
+}
+
+absl::StatusOr<std::unique_ptr<RawStore>> RawStore::Create(const std::string& dir) {
+  {
+    // The server's own migration code makes the schema: same tables, same indexes.
+    ASSIGN_OR_RETURN(auto schema, db::Database::Open({.target = dir}));
+  }
+  const std::string path = (std::filesystem::path(dir) / "rhip.db").string();
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    absl::Status error = SqliteError(db, "open");
+    sqlite3_close_v2(db);
+    return error;
+  }
+  // From here the store owns db and closes it on every return.
+  std::unique_ptr<RawStore> store(new RawStore(db, std::make_unique<Statements>()));
+  if (sqlite3_exec(db, kWriterPragmas, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return SqliteError(db, "pragmas");
+  }
+  Statements& s = *store->statements_;
+  for (auto [sql, stmt] : {std::pair{kInsertResource, &s.resource},
+                           std::pair{kInsertToken, &s.token},
+                           std::pair{kInsertVersion, &s.version}}) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, nullptr) != SQLITE_OK) {
+      return SqliteError(db, sql);
+    }
+  }
+  return store;
+}
+
+RawStore::RawStore(sqlite3* db, std::unique_ptr<Statements> statements)
+    : db_(db), statements_(std::move(statements)) {}
+
+RawStore::~RawStore() {
+  statements_.reset();
+  sqlite3_close_v2(db_);
+}
+
+absl::Status RawStore::Insert(const RawResource& r) {
+  const Micros now = Clock::Real().Now();
+  Statements& s = *statements_;
+  BindText(s.resource, 1, r.type);
+  BindText(s.resource, 2, r.id);
+  sqlite3_bind_int64(s.resource, 3, now);
+  int64_t rk = 0;
+  if (!StepAll(s.resource, &rk)) return SqliteError(db_, "insert resource");
+  for (const auto& [system, value] : r.identifiers) {
+    BindText(s.token, 1, r.type);
+    BindText(s.token, 2, system);
+    BindText(s.token, 3, value);
+    sqlite3_bind_int64(s.token, 4, rk);
+    if (!StepAll(s.token)) return SqliteError(db_, "insert token");
+  }
+  sqlite3_bind_int64(s.version, 1, rk);
+  BindText(s.version, 2, r.type);
+  BindText(s.version, 3, r.id);
+  sqlite3_bind_int64(s.version, 4, now);
+  BindText(s.version, 5, r.body);
+  if (!StepAll(s.version)) return SqliteError(db_, "insert version");
+  return absl::OkStatus();
+}
+
+absl::Status RawStore::Commit(const RawTransaction& tx) {
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return SqliteError(db_, "BEGIN");
+  }
+  for (const RawResource& r : tx) {
+    if (absl::Status st = Insert(r); !st.ok()) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return st;
+    }
+  }
+  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    absl::Status error = SqliteError(db_, "COMMIT");
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return error;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace rhip::bench
