@@ -141,7 +141,7 @@ absl::StatusOr<Collection> Evaluator::Eval(const AstNode& node, const Env& env) 
         if (leading && !node.name.empty() && node.name[0] >= 'A' && node.name[0] <= 'Z' &&
             item.is_node() && item.node().value != nullptr && item.node().value->is_object() &&
             item.node().value->Find("resourceType") != nullptr) {
-          if (IsOfType(item, node.name)) out.push_back(item);
+          if (IsOfType(item, node.name, false)) out.push_back(item);
           continue;
         }
         Children(item, node.name, &out);
@@ -174,7 +174,7 @@ absl::StatusOr<Collection> Evaluator::Eval(const AstNode& node, const Env& env) 
       ASSIGN_OR_RETURN(Collection input, Eval(*node.children[0], env));
       ASSIGN_OR_RETURN(const Item* i, Single(node, input, node.name));
       if (i == nullptr) return Collection{};
-      bool is = IsOfType(*i, node.children[1]->name);
+      bool is = IsOfType(*i, node.children[1]->name, node.name == "as");
       if (node.name == "is") return Bool(is);
       return is ? Collection{*i} : Collection{};
     }
@@ -265,8 +265,18 @@ absl::StatusOr<Collection> Evaluator::Binary(const AstNode& node, const Env& env
 
 namespace {
 
-// Compiles the literal patterns of matches()/replaceMatches() once, at Compile().
+// Checks type specifiers and compiles the literal patterns of matches()/replaceMatches()
+// once, at Compile().
 absl::Status Prepare(AstNode* node) {
+  const bool type_argument =
+      node->kind == NodeKind::kTypeOp ||
+      (node->kind == NodeKind::kFunction &&
+       (node->function == Function::kOfType || node->function == Function::kIs ||
+        node->function == Function::kAs));
+  if (type_argument && !IsKnownType(node->children[1]->name)) {
+    return MakeError(ErrorKind::kInvalid, absl::StrCat("FHIRPath error at offset ", node->pos,
+                                                       ": unknown type ", node->children[1]->name));
+  }
   if (node->kind == NodeKind::kFunction &&
       (node->function == Function::kMatches || node->function == Function::kMatchesFull ||
        node->function == Function::kReplaceMatches) &&

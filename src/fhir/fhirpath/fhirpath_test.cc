@@ -94,5 +94,33 @@ TEST(FhirPathTest, ErrorsGivePositions) {
   EXPECT_FALSE(c.ok());
 }
 
+TEST(FhirPathTest, HostileInputIsAnErrorNotACrash) {
+  EXPECT_FALSE(Compile(std::string(100000, '(')).ok());
+  EXPECT_FALSE(Compile(std::string(5000, '-') + "1").ok());
+  std::string chain = "a";
+  for (int i = 0; i < 2000; ++i) chain += ".a";
+  EXPECT_FALSE(Compile(chain).ok());
+  std::string sum = "1";
+  for (int i = 0; i < 2000; ++i) sum += "+1";
+  EXPECT_FALSE(Compile(sum).ok());
+  // Overflow gives an empty result, not undefined behaviour.
+  EXPECT_EQ(Texts("99999999999999999999.0 * 99999999999999999999.0", Observation()), V{});
+  EXPECT_EQ(Texts("9223372036854775807 + 1", Observation()), V{});
+  EXPECT_FALSE(Compile("'unterminated").ok());
+  EXPECT_FALSE(Compile("@2024-13-01").ok());
+}
+
+TEST(FhirPathTest, PrimitiveExtensionsAndIds) {
+  json::Value p = *json::Parse(R"({"resourceType": "Patient", "birthDate": "1970-01-01",
+      "_birthDate": {"id": "b1", "extension": [{"url": "http://x/e", "valueString": "v"}]},
+      "name": [{"given": ["A", null], "_given": [null, {"extension": [{"url": "u", "valueCode": "c"}]}]}]})");
+  EXPECT_EQ(Texts("birthDate.extension('http://x/e').value", p), V{"v"});
+  EXPECT_EQ(Texts("birthDate.id", p), V{"b1"});
+  EXPECT_EQ(Texts("name.given.count()", p), V{"2"});
+  EXPECT_EQ(Texts("name.given.hasValue()", p), V{"false"});  // two items
+  EXPECT_EQ(Texts("name.given[1].extension.value", p), V{"c"});
+  EXPECT_EQ(Texts("birthDate < @1971", p), V{"true"});
+}
+
 }  // namespace
 }  // namespace rhip::fhirpath

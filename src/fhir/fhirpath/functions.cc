@@ -310,7 +310,61 @@ Temporal Now(Temporal::Kind kind) {
   return t;
 }
 
+// precision(): decimal places of a decimal, digits of a date/time ("2014" has 4).
+std::optional<int64_t> Precision(const Item& item) {
+  SystemValue v = ToSystem(item);
+  if (const Decimal* d = std::get_if<Decimal>(&v)) return d->scale;
+  const Temporal* t = std::get_if<Temporal>(&v);
+  if (t == nullptr) return std::nullopt;
+  static constexpr int kDateDigits[] = {4, 6, 8, 10, 12, 14, 17};
+  static constexpr int kTimeDigits[] = {0, 0, 0, 2, 4, 6, 9};
+  int p = static_cast<int>(t->precision);
+  return t->kind == Temporal::Kind::kTime ? kTimeDigits[p] : kDateDigits[p];
+}
+
 }  // namespace
+
+absl::StatusOr<Collection> Evaluator::Sort(const AstNode& node, Collection input, const Env& env) {
+  // Each key is evaluated per item; a key written -expr sorts descending.
+  const size_t nkeys = node.children.size() - 1;
+  std::vector<std::vector<Collection>> keys(input.size());
+  for (size_t i = 0; i < input.size(); ++i) {
+    Collection one{input[i]};
+    Env inner{&one, &input[i], static_cast<int64_t>(i), env.total};
+    for (size_t k = 0; k < nkeys; ++k) {
+      const AstNode* key = node.children[k + 1].get();
+      if (key->kind == NodeKind::kUnary && key->name == "-") key = key->children[0].get();
+      ASSIGN_OR_RETURN(Collection v, Eval(*key, inner));
+      keys[i].push_back(std::move(v));
+    }
+  }
+  std::vector<size_t> order(input.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  absl::Status error;
+  auto compare = [&](const Collection& a, const Collection& b) -> int {
+    if (a.empty() || b.empty()) return a.empty() == b.empty() ? 0 : (a.empty() ? -1 : 1);
+    absl::StatusOr<std::optional<int>> c = CompareItems(a[0], b[0]);
+    if (!c.ok()) {
+      error = c.status();
+      return 0;
+    }
+    return c->value_or(0);
+  };
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    if (nkeys == 0) return compare(Collection{input[x]}, Collection{input[y]}) < 0;
+    for (size_t k = 0; k < nkeys; ++k) {
+      int c = compare(keys[x][k], keys[y][k]);
+      const AstNode& key = *node.children[k + 1];
+      if (key.kind == NodeKind::kUnary && key.name == "-") c = -c;
+      if (c != 0) return c < 0;
+    }
+    return false;
+  });
+  if (!error.ok()) return FunctionError(node, ToStd(error.message()));
+  Collection out;
+  for (size_t i : order) out.push_back(input[i]);
+  return out;
+}
 
 absl::StatusOr<Collection> Evaluator::Arg(const AstNode& node, size_t i, const Env& env) {
   return Eval(*node.children[i + 1], env);
@@ -464,7 +518,7 @@ absl::StatusOr<Collection> Evaluator::Call(const AstNode& node, const Env& env) 
     case Function::kOfType: {
       Collection out;
       for (const Item& i : input) {
-        if (IsOfType(i, node.children[1]->name)) out.push_back(i);
+        if (IsOfType(i, node.children[1]->name, /*exact_primitives=*/true)) out.push_back(i);
       }
       return out;
     }
@@ -472,7 +526,7 @@ absl::StatusOr<Collection> Evaluator::Call(const AstNode& node, const Env& env) 
     case Function::kAs: {
       ASSIGN_OR_RETURN(const Item* i, SingleInput(node, input));
       if (i == nullptr) return Collection{};
-      bool is = IsOfType(*i, node.children[1]->name);
+      bool is = IsOfType(*i, node.children[1]->name, node.function == Function::kAs);
       if (node.function == Function::kIs) return Bool(is);
       return is ? Collection{*i} : Collection{};
     }
@@ -703,14 +757,21 @@ absl::StatusOr<Collection> Evaluator::Call(const AstNode& node, const Env& env) 
                   !input[0].node().value->is_object());
     case Function::kResolve:
       return Resolve(input);
+    case Function::kPrecision: {
+      ASSIGN_OR_RETURN(const Item* i, SingleInput(node, input));
+      if (i == nullptr) return Collection{};
+      std::optional<int64_t> p = Precision(*i);
+      if (!p) return FunctionError(node, "expects a decimal, date, dateTime or time");
+      return Collection{Item(*p)};
+    }
+    case Function::kSort:
+      return Sort(node, std::move(input), env);
     case Function::kType:
     case Function::kMemberOf:
     case Function::kConformsTo:
     case Function::kHtmlChecks:
     case Function::kLowBoundary:
     case Function::kHighBoundary:
-    case Function::kPrecision:
-    case Function::kSort:
     case Function::kGetValue:
       break;
   }

@@ -168,7 +168,23 @@ void AllChildren(const Item& item, Collection* out) {
   }
 }
 
-bool IsOfType(const Item& item, std::string_view type_name) {
+bool IsKnownType(std::string_view type_name) {
+  static constexpr std::string_view kSystem[] = {"Boolean", "Integer", "Decimal", "String",
+                                                 "Date", "DateTime", "Time", "Quantity"};
+  const bool fhir_only = type_name.substr(0, 5) == "FHIR.";
+  const bool system_only = type_name.substr(0, 7) == "System.";
+  // Anything qualified with System is accepted: it simply matches no FHIR element.
+  if (system_only) return true;
+  if (fhir_only) type_name.remove_prefix(5);
+  if (!fhir_only) {
+    for (std::string_view s : kSystem) {
+      if (s == type_name) return true;
+    }
+  }
+  return Model().FindType(type_name) != nullptr;
+}
+
+bool IsOfType(const Item& item, std::string_view type_name, bool exact_primitives) {
   bool system_only = false, fhir_only = false;
   if (type_name.substr(0, 7) == "System.") {
     type_name.remove_prefix(7);
@@ -184,7 +200,8 @@ bool IsOfType(const Item& item, std::string_view type_name) {
   if (system_only) return false;
   const Node& n = item.node();
   if (n.type == type_name) return true;
-  if (n.type_info != nullptr) {
+  if (n.type_info != nullptr &&
+      !(exact_primitives && n.type_info->kind() == fhir::TypeInfo::Kind::kPrimitive)) {
     const fhir::TypeInfo* t = Model().FindType(type_name);
     return t != nullptr && n.type_info->IsA(*t);
   }

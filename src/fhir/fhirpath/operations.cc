@@ -291,12 +291,16 @@ absl::StatusOr<std::optional<Item>> DecimalArithmetic(std::string_view op, Decim
     r.units = op == "+" ? a.units + b.units : a.units - b.units;
     r.scale = std::max(a.scale, b.scale);
   } else if (op == "*") {
-    r.units = a.units * b.units / kUnit;
+    __int128 product;
+    if (__builtin_mul_overflow(a.units, b.units, &product)) return std::nullopt;
+    r.units = product / kUnit;
     r.scale = std::min(Decimal::kMaxScale, a.scale + b.scale);
   } else {
     if (b.units == 0) return std::nullopt;
     if (op == "/") {
-      r = Decimal::FromUnits(a.units * kUnit / b.units);
+      __int128 scaled;
+      if (__builtin_mul_overflow(a.units, kUnit, &scaled)) return std::nullopt;
+      r = Decimal::FromUnits(scaled / b.units);
     } else if (op == "div") {
       return std::optional<Item>(Item(static_cast<int64_t>(a.units / b.units)));
     } else {  // mod

@@ -2,6 +2,7 @@
 // specification's ANTLR grammar, lowest first: implies; or xor; and; in contains;
 // = ~ != !~; < > <= >=; |; is as; + - &; * / div mod; unary + -; . [] invocation).
 #include <cctype>
+#include <charconv>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,100 +20,105 @@ namespace rhip::fhirpath {
 namespace internal {
 namespace {
 
-constexpr unsigned kArg0 = 1u;
+// Bounds that keep parsing and evaluation within the stack on hostile input; real
+// expressions (search parameters, invariants) are far below them.
+constexpr int kMaxDepth = 256;
+constexpr size_t kMaxExpressionLength = 16 * 1024;
 
 constexpr std::pair<std::string_view, FunctionInfo> kFunctions[] = {
-    {"empty", {Function::kEmpty, 0, 0, 0}},
-    {"exists", {Function::kExists, 0, 1, kArg0}},
-    {"all", {Function::kAll, 1, 1, kArg0}},
-    {"allTrue", {Function::kAllTrue, 0, 0, 0}},
-    {"anyTrue", {Function::kAnyTrue, 0, 0, 0}},
-    {"allFalse", {Function::kAllFalse, 0, 0, 0}},
-    {"anyFalse", {Function::kAnyFalse, 0, 0, 0}},
-    {"subsetOf", {Function::kSubsetOf, 1, 1, 0}},
-    {"supersetOf", {Function::kSupersetOf, 1, 1, 0}},
-    {"count", {Function::kCount, 0, 0, 0}},
-    {"distinct", {Function::kDistinct, 0, 0, 0}},
-    {"isDistinct", {Function::kIsDistinct, 0, 0, 0}},
-    {"where", {Function::kWhere, 1, 1, kArg0}},
-    {"select", {Function::kSelect, 1, 1, kArg0}},
-    {"repeat", {Function::kRepeat, 1, 1, kArg0}},
-    {"ofType", {Function::kOfType, 1, 1, 0}},
-    {"single", {Function::kSingle, 0, 0, 0}},
-    {"first", {Function::kFirst, 0, 0, 0}},
-    {"last", {Function::kLast, 0, 0, 0}},
-    {"tail", {Function::kTail, 0, 0, 0}},
-    {"skip", {Function::kSkip, 1, 1, 0}},
-    {"take", {Function::kTake, 1, 1, 0}},
-    {"intersect", {Function::kIntersect, 1, 1, 0}},
-    {"exclude", {Function::kExclude, 1, 1, 0}},
-    {"union", {Function::kUnion, 1, 1, 0}},
-    {"combine", {Function::kCombine, 1, 1, 0}},
-    {"iif", {Function::kIif, 2, 3, 0b111}},
-    {"not", {Function::kNot, 0, 0, 0}},
-    {"toBoolean", {Function::kToBoolean, 0, 0, 0}},
-    {"convertsToBoolean", {Function::kConvertsToBoolean, 0, 0, 0}},
-    {"toInteger", {Function::kToInteger, 0, 0, 0}},
-    {"convertsToInteger", {Function::kConvertsToInteger, 0, 0, 0}},
-    {"toDecimal", {Function::kToDecimal, 0, 0, 0}},
-    {"convertsToDecimal", {Function::kConvertsToDecimal, 0, 0, 0}},
-    {"toString", {Function::kToString, 0, 0, 0}},
-    {"convertsToString", {Function::kConvertsToString, 0, 0, 0}},
-    {"toDate", {Function::kToDate, 0, 0, 0}},
-    {"convertsToDate", {Function::kConvertsToDate, 0, 0, 0}},
-    {"toDateTime", {Function::kToDateTime, 0, 0, 0}},
-    {"convertsToDateTime", {Function::kConvertsToDateTime, 0, 0, 0}},
-    {"toTime", {Function::kToTime, 0, 0, 0}},
-    {"convertsToTime", {Function::kConvertsToTime, 0, 0, 0}},
-    {"toQuantity", {Function::kToQuantity, 0, 1, 0}},
-    {"convertsToQuantity", {Function::kConvertsToQuantity, 0, 1, 0}},
-    {"indexOf", {Function::kIndexOf, 1, 1, 0}},
-    {"substring", {Function::kSubstring, 1, 2, 0}},
-    {"startsWith", {Function::kStartsWith, 1, 1, 0}},
-    {"endsWith", {Function::kEndsWith, 1, 1, 0}},
-    {"contains", {Function::kContains, 1, 1, 0}},
-    {"upper", {Function::kUpper, 0, 0, 0}},
-    {"lower", {Function::kLower, 0, 0, 0}},
-    {"replace", {Function::kReplace, 2, 2, 0}},
-    {"matches", {Function::kMatches, 1, 1, 0}},
-    {"matchesFull", {Function::kMatchesFull, 1, 1, 0}},
-    {"replaceMatches", {Function::kReplaceMatches, 2, 2, 0}},
-    {"length", {Function::kLength, 0, 0, 0}},
-    {"toChars", {Function::kToChars, 0, 0, 0}},
-    {"trim", {Function::kTrim, 0, 0, 0}},
-    {"split", {Function::kSplit, 1, 1, 0}},
-    {"join", {Function::kJoin, 0, 1, 0}},
-    {"encode", {Function::kEncode, 1, 1, 0}},
-    {"decode", {Function::kDecode, 1, 1, 0}},
-    {"escape", {Function::kEscape, 1, 1, 0}},
-    {"unescape", {Function::kUnescape, 1, 1, 0}},
-    {"abs", {Function::kAbs, 0, 0, 0}},
-    {"ceiling", {Function::kCeiling, 0, 0, 0}},
-    {"exp", {Function::kExp, 0, 0, 0}},
-    {"floor", {Function::kFloor, 0, 0, 0}},
-    {"ln", {Function::kLn, 0, 0, 0}},
-    {"log", {Function::kLog, 1, 1, 0}},
-    {"power", {Function::kPower, 1, 1, 0}},
-    {"round", {Function::kRound, 0, 1, 0}},
-    {"sqrt", {Function::kSqrt, 0, 0, 0}},
-    {"truncate", {Function::kTruncate, 0, 0, 0}},
-    {"children", {Function::kChildren, 0, 0, 0}},
-    {"descendants", {Function::kDescendants, 0, 0, 0}},
-    {"trace", {Function::kTrace, 1, 2, 0b10}},
-    {"now", {Function::kNow, 0, 0, 0}},
-    {"today", {Function::kToday, 0, 0, 0}},
-    {"timeOfDay", {Function::kTimeOfDay, 0, 0, 0}},
-    {"is", {Function::kIs, 1, 1, 0}},
-    {"as", {Function::kAs, 1, 1, 0}},
-    {"type", {Function::kType, 0, 0, 0}},
-    {"aggregate", {Function::kAggregate, 1, 2, 0b01}},
-    {"extension", {Function::kExtension, 1, 1, 0}},
-    {"hasValue", {Function::kHasValue, 0, 0, 0}},
-    {"resolve", {Function::kResolve, 0, 0, 0}},
-    {"memberOf", {Function::kMemberOf, 1, 1, 0}},
-    {"conformsTo", {Function::kConformsTo, 1, 1, 0}},
-    {"lowBoundary", {Function::kLowBoundary, 0, 1, 0}},
-    {"highBoundary", {Function::kHighBoundary, 0, 1, 0}},
+    {"empty", {Function::kEmpty, 0, 0}},
+    {"exists", {Function::kExists, 0, 1}},
+    {"all", {Function::kAll, 1, 1}},
+    {"allTrue", {Function::kAllTrue, 0, 0}},
+    {"anyTrue", {Function::kAnyTrue, 0, 0}},
+    {"allFalse", {Function::kAllFalse, 0, 0}},
+    {"anyFalse", {Function::kAnyFalse, 0, 0}},
+    {"subsetOf", {Function::kSubsetOf, 1, 1}},
+    {"supersetOf", {Function::kSupersetOf, 1, 1}},
+    {"count", {Function::kCount, 0, 0}},
+    {"distinct", {Function::kDistinct, 0, 0}},
+    {"isDistinct", {Function::kIsDistinct, 0, 0}},
+    {"where", {Function::kWhere, 1, 1}},
+    {"select", {Function::kSelect, 1, 1}},
+    {"repeat", {Function::kRepeat, 1, 1}},
+    {"ofType", {Function::kOfType, 1, 1}},
+    {"single", {Function::kSingle, 0, 0}},
+    {"first", {Function::kFirst, 0, 0}},
+    {"last", {Function::kLast, 0, 0}},
+    {"tail", {Function::kTail, 0, 0}},
+    {"skip", {Function::kSkip, 1, 1}},
+    {"take", {Function::kTake, 1, 1}},
+    {"intersect", {Function::kIntersect, 1, 1}},
+    {"exclude", {Function::kExclude, 1, 1}},
+    {"union", {Function::kUnion, 1, 1}},
+    {"combine", {Function::kCombine, 1, 1}},
+    {"iif", {Function::kIif, 2, 3}},
+    {"not", {Function::kNot, 0, 0}},
+    {"toBoolean", {Function::kToBoolean, 0, 0}},
+    {"convertsToBoolean", {Function::kConvertsToBoolean, 0, 0}},
+    {"toInteger", {Function::kToInteger, 0, 0}},
+    {"convertsToInteger", {Function::kConvertsToInteger, 0, 0}},
+    {"toDecimal", {Function::kToDecimal, 0, 0}},
+    {"convertsToDecimal", {Function::kConvertsToDecimal, 0, 0}},
+    {"toString", {Function::kToString, 0, 0}},
+    {"convertsToString", {Function::kConvertsToString, 0, 0}},
+    {"toDate", {Function::kToDate, 0, 0}},
+    {"convertsToDate", {Function::kConvertsToDate, 0, 0}},
+    {"toDateTime", {Function::kToDateTime, 0, 0}},
+    {"convertsToDateTime", {Function::kConvertsToDateTime, 0, 0}},
+    {"toTime", {Function::kToTime, 0, 0}},
+    {"convertsToTime", {Function::kConvertsToTime, 0, 0}},
+    {"toQuantity", {Function::kToQuantity, 0, 1}},
+    {"convertsToQuantity", {Function::kConvertsToQuantity, 0, 1}},
+    {"indexOf", {Function::kIndexOf, 1, 1}},
+    {"substring", {Function::kSubstring, 1, 2}},
+    {"startsWith", {Function::kStartsWith, 1, 1}},
+    {"endsWith", {Function::kEndsWith, 1, 1}},
+    {"contains", {Function::kContains, 1, 1}},
+    {"upper", {Function::kUpper, 0, 0}},
+    {"lower", {Function::kLower, 0, 0}},
+    {"replace", {Function::kReplace, 2, 2}},
+    {"matches", {Function::kMatches, 1, 1}},
+    {"matchesFull", {Function::kMatchesFull, 1, 1}},
+    {"replaceMatches", {Function::kReplaceMatches, 2, 2}},
+    {"length", {Function::kLength, 0, 0}},
+    {"toChars", {Function::kToChars, 0, 0}},
+    {"trim", {Function::kTrim, 0, 0}},
+    {"split", {Function::kSplit, 1, 1}},
+    {"join", {Function::kJoin, 0, 1}},
+    {"encode", {Function::kEncode, 1, 1}},
+    {"decode", {Function::kDecode, 1, 1}},
+    {"escape", {Function::kEscape, 1, 1}},
+    {"unescape", {Function::kUnescape, 1, 1}},
+    {"abs", {Function::kAbs, 0, 0}},
+    {"ceiling", {Function::kCeiling, 0, 0}},
+    {"exp", {Function::kExp, 0, 0}},
+    {"floor", {Function::kFloor, 0, 0}},
+    {"ln", {Function::kLn, 0, 0}},
+    {"log", {Function::kLog, 1, 1}},
+    {"power", {Function::kPower, 1, 1}},
+    {"round", {Function::kRound, 0, 1}},
+    {"sqrt", {Function::kSqrt, 0, 0}},
+    {"truncate", {Function::kTruncate, 0, 0}},
+    {"children", {Function::kChildren, 0, 0}},
+    {"descendants", {Function::kDescendants, 0, 0}},
+    {"trace", {Function::kTrace, 1, 2}},
+    {"now", {Function::kNow, 0, 0}},
+    {"today", {Function::kToday, 0, 0}},
+    {"timeOfDay", {Function::kTimeOfDay, 0, 0}},
+    {"is", {Function::kIs, 1, 1}},
+    {"as", {Function::kAs, 1, 1}},
+    {"type", {Function::kType, 0, 0}},
+    {"aggregate", {Function::kAggregate, 1, 2}},
+    {"extension", {Function::kExtension, 1, 1}},
+    {"hasValue", {Function::kHasValue, 0, 0}},
+    {"resolve", {Function::kResolve, 0, 0}},
+    {"memberOf", {Function::kMemberOf, 1, 1}},
+    {"conformsTo", {Function::kConformsTo, 1, 1}},
+    {"lowBoundary", {Function::kLowBoundary, 0, 1}},
+    {"highBoundary", {Function::kHighBoundary, 0, 1}},
+    {"precision", {Function::kPrecision, 0, 0}},
+    {"sort", {Function::kSort, 0, 8}},
 };
 
 // Functions whose single argument is a type specifier, not an expression.
@@ -406,6 +412,18 @@ class Parser {
   static constexpr int kTypeLevel = 7;
 
   absl::StatusOr<Ptr> Expr(int level) {
+    if (level == 0) {
+      // Parentheses, arguments and indexers recurse here: bound the stack.
+      if (depth_ >= kMaxDepth) return SyntaxError(Peek().pos, "expression nested too deeply");
+      ++depth_;
+      absl::StatusOr<Ptr> e = Level(0);
+      --depth_;
+      return e;
+    }
+    return Level(level);
+  }
+
+  absl::StatusOr<Ptr> Level(int level) {
     if (level == kLevels) return Unary();
     ASSIGN_OR_RETURN(Ptr left, Expr(level + 1));
     while (true) {
@@ -457,7 +475,10 @@ class Parser {
       size_t pos = Peek().pos;
       std::string op = Peek().text;
       ++k_;
-      ASSIGN_OR_RETURN(Ptr operand, Unary());
+      if (++depth_ > kMaxDepth) return SyntaxError(pos, "expression nested too deeply");
+      absl::StatusOr<Ptr> operand_or = Unary();
+      --depth_;
+      ASSIGN_OR_RETURN(Ptr operand, std::move(operand_or));
       Ptr n = MakeNode(NodeKind::kUnary, pos, op);
       n->children.push_back(std::move(operand));
       return n;
@@ -578,8 +599,10 @@ class Parser {
           return Literal(t.pos, Item(Quantity{*d, std::move(unit)}));
         }
         if (t.text.find('.') == std::string::npos) {
-          if (t.text.size() > 18) return SyntaxError(t.pos, "integer literal out of range");
-          return Literal(t.pos, Item(static_cast<int64_t>(std::stoll(t.text))));
+          int64_t n = 0;
+          auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), n);
+          if (ec != std::errc()) return SyntaxError(t.pos, "integer literal out of range");
+          return Literal(t.pos, Item(n));
         }
         return Literal(t.pos, Item(*d));
       }
@@ -632,7 +655,24 @@ class Parser {
 
   std::vector<Token> t_;
   size_t k_ = 0;
+  int depth_ = 0;
 };
+
+// The syntax tree's depth without recursion (left-nested chains such as a.b.c... or 1+1+...
+// are built by loops, so the parser's own guard does not see them).
+size_t TreeDepth(const AstNode& root) {
+  size_t max_depth = 0;
+  std::vector<std::pair<const AstNode*, size_t>> stack = {{&root, 1}};
+  while (!stack.empty()) {
+    auto [node, depth] = stack.back();
+    stack.pop_back();
+    max_depth = std::max(max_depth, depth);
+    for (const auto& c : node->children) {
+      if (c) stack.push_back({c.get(), depth + 1});
+    }
+  }
+  return max_depth;
+}
 
 }  // namespace
 
@@ -644,8 +684,14 @@ const FunctionInfo* FindFunction(std::string_view name) {
 }
 
 absl::StatusOr<std::unique_ptr<AstNode>> Parse(std::string_view text) {
+  if (text.size() > kMaxExpressionLength) {
+    return SyntaxError(0, absl::StrCat("expression longer than ", kMaxExpressionLength, " bytes"));
+  }
   ASSIGN_OR_RETURN(std::vector<Token> tokens, Lexer(text).Run());
-  return Parser(std::move(tokens)).ParseAll();
+  ASSIGN_OR_RETURN(std::unique_ptr<AstNode> root, Parser(std::move(tokens)).ParseAll());
+  // The evaluator recurses along the tree.
+  if (TreeDepth(*root) > kMaxDepth) return SyntaxError(0, "expression nested too deeply");
+  return root;
 }
 
 }  // namespace internal

@@ -127,7 +127,12 @@ std::optional<Decimal> Decimal::Parse(std::string_view text) {
 
 Decimal Decimal::FromInt(int64_t v) { return Decimal{static_cast<__int128>(v) * kUnit, 0}; }
 
-Decimal Decimal::FromDouble(double v) { return FromUnits(static_cast<__int128>(std::llround(v * 1e8))); }
+Decimal Decimal::FromDouble(double v) {
+  double scaled = std::round(v * 1e8);
+  // Out of the decimal range (or NaN): saturate rather than overflow.
+  if (!(std::fabs(scaled) < 1e37)) scaled = std::signbit(scaled) ? -1e37 : 1e37;
+  return FromUnits(static_cast<__int128>(scaled));
+}
 
 Decimal Decimal::FromUnits(__int128 units) {
   Decimal d;
@@ -146,10 +151,15 @@ double Decimal::ToDouble() const { return static_cast<double>(units) / 1e8; }
 
 std::string Decimal::ToString() const {
   __int128 a = units < 0 ? -units : units;
-  unsigned long long whole = static_cast<unsigned long long>(a / kUnit);
+  __int128 whole = a / kUnit;
   unsigned long long frac = static_cast<unsigned long long>(a % kUnit);
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(whole % 10)));
+    whole /= 10;
+  } while (whole > 0);
   std::string out = units < 0 ? "-" : "";
-  absl::StrAppend(&out, whole);
+  absl::StrAppend(&out, digits);
   if (scale > 0) {
     std::string f = Pad(static_cast<int>(frac), kMaxScale);
     absl::StrAppend(&out, ".", f.substr(0, scale));

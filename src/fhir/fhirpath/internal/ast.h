@@ -44,13 +44,12 @@ enum class Function {
   kHighBoundary, kPrecision, kSort, kGetValue,
 };
 
-// How a function treats its arguments, from the function table in parser.cc.
+// A function's identity and arity, from the function table in parser.cc. Which arguments
+// are evaluated per input item (where, select, ...) is up to each function in functions.cc.
 struct FunctionInfo {
   Function id;
   int min_args;
   int max_args;
-  // Bit i set: argument i is evaluated per input item (with $this, $index), not once.
-  unsigned lambda_args;
 };
 
 // nullptr for an unknown name.

@@ -38,6 +38,7 @@ class Evaluator {
                                     size_t index, const Env& env);
   absl::StatusOr<Collection> Repeat(const AstNode& node, const Collection& input, const Env& env);
   absl::StatusOr<Collection> Resolve(const Collection& input);
+  absl::StatusOr<Collection> Sort(const AstNode& node, Collection input, const Env& env);
 
   const json::Value& resource_;
   const EvalContext& context_;
@@ -51,8 +52,12 @@ Item RootItem(const json::Value& resource);
 void Children(const Item& item, std::string_view name, Collection* out);
 // All children of an item, in document order.
 void AllChildren(const Item& item, Collection* out);
-// Whether the item is of the named type ("Quantity", "FHIR.Patient", "System.String").
-bool IsOfType(const Item& item, std::string_view type_name);
+// Whether the item is of the named type ("Quantity", "FHIR.Patient", "System.String"),
+// derived types included (an Age is a Quantity, a Patient a Resource). With exact_primitives,
+// FHIR primitives match only their own type (as() and ofType(): a code is not a string).
+bool IsOfType(const Item& item, std::string_view type_name, bool exact_primitives);
+// Whether a type specifier names a System type or a type of the structure model.
+bool IsKnownType(std::string_view type_name);
 
 // FHIRPath collection rules.
 // Singleton evaluation to a boolean: nullopt for empty; error for several items.
