@@ -43,27 +43,7 @@ net::HttpResponse JsonResponse(int status, std::string body) {
   return r;
 }
 
-// Query parameters as decoded name/value pairs (history and search controls).
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> QueryParams(std::string_view q) {
-  std::vector<std::pair<std::string, std::string>> out;
-  size_t start = 0;
-  while (start < q.size()) {
-    size_t amp = q.find('&', start);
-    if (amp == std::string_view::npos) amp = q.size();
-    std::string_view pair = q.substr(start, amp - start);
-    start = amp + 1;
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    ASSIGN_OR_RETURN(std::string name, PercentDecode(pair.substr(0, eq)));
-    ASSIGN_OR_RETURN(std::string value, PercentDecode(eq == std::string_view::npos
-                                                          ? std::string_view()
-                                                          : pair.substr(eq + 1)));
-    out.emplace_back(std::move(name), std::move(value));
-  }
-  return out;
-}
-
-absl::Status CheckAccept(const net::HttpRequest& r, const std::vector<std::pair<std::string, std::string>>& params) {
+absl::Status CheckAccept(const net::HttpRequest& r, const QueryParams& params) {
   for (const auto& [k, v] : params) {
     if (k == "_format" && v.find("json") == std::string::npos) {
       return MakeError(ErrorKind::kNotAcceptable, "only JSON is supported (_format=json)");
@@ -152,7 +132,7 @@ class Dispatcher {
   absl::StatusOr<net::HttpResponse> Run(const std::string& capability_statement) {
     const auto& seg = req_.segments;
     const std::string& m = req_.http.method;
-    ASSIGN_OR_RETURN(params_, QueryParams(req_.http.query));
+    ASSIGN_OR_RETURN(params_, ParseQueryParams(req_.http.query));
     RETURN_IF_ERROR(CheckAccept(req_.http, params_));
     if (seg.empty()) {
       if (m == "POST") return Bundle();
@@ -392,7 +372,7 @@ class Dispatcher {
 
   Repository* repo_;
   const Request& req_;
-  std::vector<std::pair<std::string, std::string>> params_;
+  QueryParams params_;
 };
 
 std::vector<std::string> SplitPath(std::string_view path) {

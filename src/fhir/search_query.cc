@@ -76,10 +76,10 @@ absl::StatusOr<std::string> PercentDecode(std::string_view s) {
   return out;
 }
 
-absl::StatusOr<SearchQuery> ParseSearchQuery(std::string_view query) {
-  SearchQuery q;
+absl::StatusOr<QueryParams> ParseQueryParams(std::string_view query) {
+  QueryParams out;
   size_t start = 0;
-  while (start <= query.size()) {
+  while (start < query.size()) {
     size_t amp = query.find('&', start);
     if (amp == std::string_view::npos) amp = query.size();
     std::string_view pair = query.substr(start, amp - start);
@@ -90,6 +90,15 @@ absl::StatusOr<SearchQuery> ParseSearchQuery(std::string_view query) {
     ASSIGN_OR_RETURN(std::string value, PercentDecode(eq == std::string_view::npos
                                                           ? std::string_view()
                                                           : pair.substr(eq + 1)));
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  return out;
+}
+
+absl::StatusOr<SearchQuery> ParseSearchQuery(std::string_view query) {
+  SearchQuery q;
+  ASSIGN_OR_RETURN(QueryParams params, ParseQueryParams(query));
+  for (const auto& [name, value] : params) {
     if (name == "_count") {
       int n = 0;
       if (!absl::SimpleAtoi(value, &n) || n < 0) {

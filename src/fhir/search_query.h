@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -30,6 +31,11 @@ struct SearchQuery {
 // Parses an URL query string (percent-encoded, without '?'). Unsupported parameters are
 // an error naming them: a conditional operation must never silently ignore a criterion.
 absl::StatusOr<SearchQuery> ParseSearchQuery(std::string_view query);
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+// Splits an URL query string into decoded name/value pairs, in order.
+absl::StatusOr<QueryParams> ParseQueryParams(std::string_view query);
 
 // Percent-decodes a query component ('+' is a space). Invalid escapes are an error.
 absl::StatusOr<std::string> PercentDecode(std::string_view s);

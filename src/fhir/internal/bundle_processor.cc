@@ -365,12 +365,12 @@ absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vec
       // Each entry stands alone: its failure rolls back only its own savepoint.
       RETURN_IF_ERROR(s.Execute("SAVEPOINT rhip_batch_entry").status());
       ReferenceResolver resolver(s, {}, /*strict=*/false);
-      absl::StatusOr<json::Value> r = absl::OkStatus();
       absl::Status st = e.resource.is_object() ? resolver.Rewrite(&e.resource) : absl::OkStatus();
-      if (st.ok()) r = RunEntry(s, now, e, base_url, "");
-      if (!st.ok() || !r.ok()) {
+      absl::StatusOr<json::Value> r =
+          st.ok() ? RunEntry(s, now, e, base_url, "") : absl::StatusOr<json::Value>(st);
+      if (!r.ok()) {
         RETURN_IF_ERROR(s.Execute("ROLLBACK TO SAVEPOINT rhip_batch_entry").status());
-        responses[e.index] = ErrorEntry(st.ok() ? r.status() : st);
+        responses[e.index] = ErrorEntry(r.status());
       } else {
         responses[e.index] = std::move(*r);
       }
