@@ -1,3 +1,4 @@
+#include "core/testing/paths.h"
 #include "tests/support/rhip_process.h"
 
 #include <arpa/inet.h>
@@ -20,11 +21,6 @@
 namespace rhip::testing {
 namespace {
 
-std::string Binary() {
-  const char* b = std::getenv("RHIP_BINARY");
-  return b != nullptr ? b : "build/rhip";
-}
-
 pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path) {
   pid_t pid = fork();
   if (pid == 0) {
@@ -34,7 +30,7 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path) {
       dup2(fd, 2);
     }
     std::vector<char*> argv;
-    std::string bin = Binary();
+    std::string bin = RhipBinary();
     argv.push_back(bin.data());
     std::vector<std::string> copy = args;
     for (std::string& a : copy) argv.push_back(a.data());
@@ -69,11 +65,6 @@ uint16_t FreePort() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
-}
-
-std::string SharedDataDir() {
-  const char* d = std::getenv("RHIP_SHARED_DATA");
-  return d != nullptr ? d : "../shared/data";
 }
 
 RhipProcess::RhipProcess(std::string data_dir, std::string db_url)

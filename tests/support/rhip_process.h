@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/testing/paths.h"
+
 namespace rhip::testing {
 
 // A fresh directory under $TMPDIR, removed on destruction.
@@ -23,8 +25,6 @@ class TempDir {
 
 // A free TCP port on 127.0.0.1 (bound then released; good enough for tests).
 uint16_t FreePort();
-
-std::string SharedDataDir();  // RHIP_SHARED_DATA or ../shared/data
 
 class RhipProcess {
  public:

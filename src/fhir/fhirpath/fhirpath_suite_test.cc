@@ -13,6 +13,7 @@
 
 #include <pugixml.hpp>
 
+#include "core/testing/paths.h"
 #include "fhir/fhirpath/fhirpath.h"
 #include "fhir/fhirpath/internal/operations.h"
 #include "gtest/gtest.h"
@@ -37,8 +38,7 @@ const std::set<std::string>& MustPassGroups() {
 }
 
 std::string DataDir() {
-  const char* d = std::getenv("RHIP_SHARED_DATA");
-  return std::string(d != nullptr ? d : "/work/shared/data") + "/fhirpath";
+  return rhip::testing::SharedDataDir() + "/fhirpath";
 }
 
 std::string ReadFile(const std::string& path) {

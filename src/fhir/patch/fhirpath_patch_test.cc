@@ -4,6 +4,7 @@
 
 #include <pugixml.hpp>
 
+#include "core/testing/paths.h"
 #include "absl/strings/str_cat.h"
 #include "core/error.h"
 #include "fhir/patch/patch.h"
@@ -27,10 +28,9 @@ pugi::xml_node FirstElement(const pugi::xml_node& parent) {
 // or fail when the case names an error. ("mode" says whether a diff engine could also
 // produce the diff; rhip only applies patches, so every mode is applied forwards.)
 TEST(FhirPathPatchTest, SharedCases) {
-  const char* dir = std::getenv("RHIP_SHARED_DATA");
   pugi::xml_document doc;
   ASSERT_TRUE(doc.load_file(
-      (std::string(dir != nullptr ? dir : "/work/shared/data") + "/fhir-patch/fhir-patch-tests.xml").c_str()));
+      (rhip::testing::SharedDataDir() + "/fhir-patch/fhir-patch-tests.xml").c_str()));
   int passed = 0, total = 0;
   for (pugi::xml_node c : doc.child("tests").children("case")) {
     ++total;

@@ -2,6 +2,7 @@
 #include <sstream>
 #include <string>
 
+#include "core/testing/paths.h"
 #include "core/error.h"
 #include "fhir/patch/patch.h"
 #include "gtest/gtest.h"
@@ -15,8 +16,7 @@ json::Value ParseOrDie(std::string_view text) { return json::Parse(text).value()
 // Every case of json-patch-tests.json (RFC 6902 appendix A and more): either the expected
 // document or an error; none is skipped.
 TEST(JsonPatchTest, SharedCases) {
-  const char* dir = std::getenv("RHIP_SHARED_DATA");
-  std::ifstream in(std::string(dir != nullptr ? dir : "/work/shared/data") + "/fhir-patch/json-patch-tests.json");
+  std::ifstream in(rhip::testing::SharedDataDir() + "/fhir-patch/json-patch-tests.json");
   std::stringstream ss;
   ss << in.rdbuf();
   json::Value cases = ParseOrDie(ss.str());

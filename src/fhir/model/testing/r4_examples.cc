@@ -1,3 +1,4 @@
+#include "core/testing/paths.h"
 #include "fhir/model/testing/r4_examples.h"
 
 #include <algorithm>
@@ -48,9 +49,8 @@ const KnownInvalid* FindKnownInvalid(std::string_view file) {
 }
 
 R4Examples::R4Examples() {
-  const char* env = std::getenv("RHIP_SHARED_DATA");
   std::filesystem::path archive =
-      std::filesystem::path(env != nullptr ? env : "../shared/data") / "fhir-r4-examples.tar.xz";
+      std::filesystem::path(rhip::testing::SharedDataDir()) / "fhir-r4-examples.tar.xz";
   if (!std::filesystem::exists(archive)) return;
   std::string dir = (std::filesystem::temp_directory_path() / "rhip-fhir-examples-XXXXXX").string();
   if (mkdtemp(dir.data()) == nullptr) return;
