@@ -65,6 +65,7 @@ constexpr size_t kLingerMaxBytes = 1 << 20;
 // After the drain deadline connections are force-closed; this bounds the wait for their
 // coroutines to notice.
 constexpr std::chrono::seconds kForcedCloseGrace{2};
+// Read size while waiting for a request to start; the parser asks for more as needed.
 constexpr size_t kFirstReadBytes = 4096;
 
 // Process-wide gauges: every server in the process adds to the same counters, so the gauges
@@ -202,6 +203,30 @@ ReadFailure ClassifyReadError(const beast::error_code& ec) {
     return {400, "bad_request", "malformed HTTP request"};
   }
   return {0, nullptr, nullptr};  // socket errors, closed by Stop()
+}
+
+// Moves the parsed message into the handler's plain value; nullopt for a bad target.
+std::optional<HttpRequest> ToHttpRequest(http::request<http::string_body>& message,
+                                         const std::string& remote_address) {
+  internal::RequestTarget target;
+  const beast::string_view raw_target = message.target();
+  if (!internal::ParseRequestTarget(std::string_view(raw_target.data(), raw_target.size()),
+                                    &target)) {
+    return std::nullopt;
+  }
+  HttpRequest request;
+  const beast::string_view method = message.method_string();
+  request.method.assign(method.data(), method.size());
+  request.target.assign(raw_target.data(), raw_target.size());
+  request.path = std::move(target.path);
+  request.query = std::move(target.query);
+  request.headers.reserve(std::distance(message.begin(), message.end()));
+  for (const auto& field : message) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.remote_address = remote_address;
+  return request;
 }
 
 class HttpServerImpl final : public HttpServer {
@@ -355,7 +380,6 @@ asio::awaitable<void> HttpServerImpl::Session(std::shared_ptr<Connection> conn) 
       }
       buffer.commit(n);
     }
-    conn->idle = false;
     if (!first) stream.expires_after(options_.read_timeout);
     first = false;
 
@@ -383,30 +407,16 @@ asio::awaitable<void> HttpServerImpl::Session(std::shared_ptr<Connection> conn) 
     }
 
     http::request<http::string_body>& message = parser.get();
-    HttpRequest request;
-    internal::RequestTarget target;
-    const beast::string_view raw_target = message.target();
-    if (!internal::ParseRequestTarget(std::string_view(raw_target.data(), raw_target.size()),
-                                      &target)) {
-      co_await RejectAndClose(stream, 400, "invalid request target", "bad_request");
-      break;
-    }
-    const beast::string_view method = message.method_string();
-    request.method.assign(method.data(), method.size());
-    request.target.assign(raw_target.data(), raw_target.size());
-    request.path = std::move(target.path);
-    request.query = std::move(target.query);
-    request.headers.reserve(std::distance(message.begin(), message.end()));
-    for (const auto& field : message) {
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    request.body = std::move(message.body());
-    request.remote_address = remote_address;
     const unsigned version = message.version();
     const bool head = message.method() == http::verb::head;
     bool keep_alive = message.keep_alive();
+    std::optional<HttpRequest> request = ToHttpRequest(message, remote_address);
+    if (!request) {
+      co_await RejectAndClose(stream, 400, "invalid request target", "bad_request");
+      break;
+    }
 
-    std::optional<HttpResponse> response = co_await RunOnWorker(std::move(request));
+    std::optional<HttpResponse> response = co_await RunOnWorker(std::move(*request));
     if (!response) {
       CountRejected("busy");
       response = RenderError(503, "server busy, retry later");
