@@ -1,16 +1,19 @@
 // bench_ingest: FHIR ingest, small durable transactions and read-by-id against a running
 // `rhip serve`, each figure printed next to its target and a baseline measured in the same run.
-// bench/run_ingest.sh builds, starts a fresh server, runs this and stops the server.
+// bench/run_ingest.sh builds, starts a fresh server, runs this and stops it.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "bench/ingest/baselines.h"
 #include "bench/ingest/load.h"
 #include "bench/ingest/raw_sqlite.h"
 #include "bench/ingest/synthea.h"
@@ -22,17 +25,22 @@ namespace rhip::bench {
 namespace {
 
 // The targets on this 2-core machine.
-constexpr double kIngestTarget = 20000;        // resources/s
-constexpr double kIngestRatioTarget = 0.60;    // of the raw SQLite insert rate
-constexpr double kReadTarget = 40000;          // requests/s
-constexpr double kSmallTxTarget = 5000;        // transactions/s
+constexpr double kIngestTarget = 20000;      // resources/s
+constexpr double kIngestRatioTarget = 0.60;  // of the raw SQLite insert rate
+constexpr double kSmallTxTarget = 5000;      // transactions/s
+constexpr double kReadTarget = 40000;        // requests/s
 constexpr double kRawSmallTxSeconds = 3;
+constexpr double kFdatasyncSeconds = 2;
 
 struct Config {
   std::string server = "127.0.0.1:8080";
   std::string synthea_dir;
   std::string work_dir;
+  std::set<std::string> phases = {"ingest", "tx", "read"};
+  bool baselines = true;
+  bool raw_variants = false;
   int clients = 4;
+  int tx_clients = 0;  // 0: as many as clients
   double tx_seconds = 10;
   int wrk_seconds = 10;
   int wrk_threads = 2;
@@ -73,120 +81,138 @@ absl::StatusOr<Server> ParseServer(const std::string& s) {
   return Server{s.substr(0, colon), static_cast<uint16_t>(port)};
 }
 
-// Raw SQLite inserts of the bundles' rows, one commit per bundle.
-absl::StatusOr<double> RawIngestRate(const std::string& dir,
-                                     const std::vector<RawTransaction>& txs, size_t resources) {
-  ASSIGN_OR_RETURN(auto store, RawStore::Create(dir));
-  const auto start = SteadyClock::now();
-  for (const RawTransaction& tx : txs) RETURN_IF_ERROR(store->Commit(tx));
-  return resources / SecondsSince(start);
-}
-
-// Raw SQLite small transactions, one commit (one fsync) each, for `seconds`.
-absl::StatusOr<double> RawSmallTxRate(const std::string& dir, double seconds) {
-  ASSIGN_OR_RETURN(auto store, RawStore::Create(dir));
-  const auto start = SteadyClock::now();
-  size_t n = 0;
-  for (; SecondsSince(start) < seconds; ++n) {
-    RETURN_IF_ERROR(store->Commit(RawTransactionOf(SmallTransactionBundle())));
+// What storage-level changes would gain: the raw insert rate with one setting changed.
+absl::Status RawVariants(const std::string& work_dir, const std::vector<RawTransaction>& raw,
+                         double server_settings_rate) {
+  std::vector<RawOptions> variants(4);
+  variants[0].cache_kib = 256 * 1024;
+  variants[1].autocheckpoint = false;
+  variants[2].returning = false;
+  variants[3] = {.cache_kib = 256 * 1024, .autocheckpoint = false, .returning = false};
+  std::printf("   raw SQLite variants (vs %.0f resources/s with the server's settings):\n",
+              server_settings_rate);
+  for (size_t i = 0; i < variants.size(); ++i) {
+    const std::string dir = absl::StrFormat("%s/raw-variant-%d", work_dir, i);
+    ASSIGN_OR_RETURN(double rate, RawIngestRate(dir, raw, variants[i]));
+    std::filesystem::remove_all(dir);
+    std::printf("     %9.0f resources/s  x%.2f  %s\n", rate, rate / server_settings_rate,
+                variants[i].Describe().c_str());
   }
-  return n / SecondsSince(start);
+  return absl::OkStatus();
 }
 
-absl::Status Run(const Config& c) {
-  ASSIGN_OR_RETURN(Server server, ParseServer(c.server));
-  std::filesystem::create_directories(c.work_dir);
-  std::printf("rhip bench_ingest: server %s, %d clients, load average at start %s\n",
-              c.server.c_str(), c.clients, LoadAverage().c_str());
-
-  // --- Ingest: Synthea bundles over HTTP vs raw SQLite inserts of the same rows.
+// Synthea bundles over HTTP vs raw SQLite inserts of the same rows.
+absl::Status IngestPhase(const Config& c, const Server& server) {
   const auto load_start = SteadyClock::now();
   ASSIGN_OR_RETURN(std::vector<Bundle> bundles, LoadBundles(c.synthea_dir));
   if (c.max_bundles > 0 && bundles.size() > c.max_bundles) bundles.resize(c.max_bundles);
-  size_t resources = 0, bytes = 0;
-  std::vector<RawTransaction> raw;
+  size_t resources = 0, bytes = 0, batches = 0;
   for (const Bundle& b : bundles) {
     resources += b.resources;
     bytes += b.text.size();
-    raw.push_back(RawTransactionOf(b.doc));
+    batches += b.type == "batch";
   }
-  std::printf("loaded %zu bundles, %zu resources, %.1f MB in %.1f s\n", bundles.size(),
-              resources, bytes / 1e6, SecondsSince(load_start));
+  std::printf("\n== ingest: %zu Synthea bundles (%zu resources, %.1f MB; loaded in %.1f s)\n",
+              bundles.size(), resources, bytes / 1e6, SecondsSince(load_start));
+  std::printf("   %zu batch bundles one at a time first, then %d parallel keep-alive clients\n",
+              batches, c.clients);
 
-  ASSIGN_OR_RETURN(double raw_rate,
-                   RawIngestRate(c.work_dir + "/raw-ingest", raw, resources));
-  raw.clear();
+  double raw_rate = 0;
+  if (c.baselines) {
+    std::vector<RawTransaction> raw;
+    for (const Bundle& b : bundles) raw.push_back(RawTransactionOf(b.doc));
+    ASSIGN_OR_RETURN(raw_rate, RawIngestRate(c.work_dir + "/raw-ingest", raw));
+    if (c.raw_variants) RETURN_IF_ERROR(RawVariants(c.work_dir, raw, raw_rate));
+  }
   IngestResult ingest = Ingest(server, bundles, c.clients);
-  const double ingest_rate = ingest.resources / ingest.seconds;
-  const double ratio = ingest_rate / raw_rate;
+  const double rate = ingest.resources / ingest.seconds;
+  std::printf("   rhip over HTTP      %9.0f resources/s  (%zu stored in %.1f s; batch bundles %.1f s)"
+              "   target >= %.0f: %s\n",
+              rate, ingest.resources, ingest.seconds, ingest.batch_seconds, kIngestTarget,
+              Verdict(rate >= kIngestTarget));
+  if (c.baselines) {
+    std::printf("   raw SQLite baseline %9.0f resources/s  (same rows, schema, pragmas; one commit per bundle)\n",
+                raw_rate);
+    const double ratio = rate / raw_rate;
+    std::printf("   ratio               %9.0f %%            target >= %.0f %%: %s\n", ratio * 100,
+                kIngestRatioTarget * 100, Verdict(ratio >= kIngestRatioTarget));
+  }
+  if (ingest.failures.empty()) {
+    std::printf("   failures            none\n");
+  } else {
+    std::printf("   FLAG: %zu refused (%zu resources, %.2f %% of all): failure rate > 0\n",
+                ingest.failures.size(), ingest.failed_resources,
+                100.0 * ingest.failed_resources / resources);
+    PrintFailures(ingest.failures, ingest.failures.size());
+  }
+  return absl::OkStatus();
+}
 
-  // --- Small durable transactions.
-  RateResult small = SmallTransactions(server, c.clients, c.tx_seconds);
-  const double small_rate = small.ok / small.seconds;
-  ASSIGN_OR_RETURN(double raw_small_rate,
-                   RawSmallTxRate(c.work_dir + "/raw-small", kRawSmallTxSeconds));
+// Transactions of 1 Patient + 1 Observation, vs one raw SQLite commit each and the disk.
+absl::Status SmallTxPhase(const Config& c, const Server& server) {
+  const int clients = c.tx_clients > 0 ? c.tx_clients : c.clients;
+  RateResult small = SmallTransactions(server, clients, c.tx_seconds);
+  const double rate = small.ok / small.seconds;
+  std::printf("\n== small durable transactions (1 Patient + 1 Observation by urn:uuid), %d clients, %.0f s\n",
+              clients, small.seconds);
+  std::printf("   rhip over HTTP      %9.0f tx/s  (p50 %.2f ms, p99 %.2f ms)   target >= %.0f: %s\n",
+              rate, small.latency.p50_ms, small.latency.p99_ms, kSmallTxTarget,
+              Verdict(rate >= kSmallTxTarget));
+  if (small.failed > 0) {
+    std::printf("   FLAG: %zu transactions failed\n", small.failed);
+    PrintFailures(small.failures, small.failed);
+  }
+  if (!c.baselines) return absl::OkStatus();
+  ASSIGN_OR_RETURN(double raw_rate, RawSmallTxRate(c.work_dir + "/raw-small", kRawSmallTxSeconds));
+  ASSIGN_OR_RETURN(double fsync_rate, FdatasyncRate(c.work_dir, kFdatasyncSeconds));
+  std::printf("   raw SQLite baseline %9.0f tx/s  (same rows, one commit = one fsync each, 1 thread, %.0f s)\n",
+              raw_rate, kRawSmallTxSeconds);
+  std::printf("   disk fdatasync      %9.0f /s    (4 KB overwrite + fdatasync, %.0f s): commits/s without group commit\n",
+              fsync_rate, kFdatasyncSeconds);
+  std::printf("   => each fsync must carry >= %.1f transactions (and >= that many clients) to reach the target\n",
+              kSmallTxTarget / fsync_rate);
+  return absl::OkStatus();
+}
 
-  // --- Read by id with wrk (wrk and the server share the machine's cores).
+// GET /fhir/Patient/{id} with wrk, vs GET /healthz on the same server.
+absl::Status ReadPhase(const Config& c, const Server& server) {
   ASSIGN_OR_RETURN(std::vector<std::string> ids, CreatePatients(server, c.patients));
   const std::string ids_file = c.work_dir + "/patient-ids.txt";
   {
     std::ofstream out(ids_file);
     for (const std::string& id : ids) out << id << "\n";
   }
-  WrkOptions wrk{.url = absl::StrFormat("http://%s", c.server),
-                 .script_args = {"path", "/healthz"},
+  WrkOptions wrk{.url = absl::StrFormat("http://%s:%d", server.host, server.port),
+                 .script_args = {"ids", ids_file},
                  .threads = c.wrk_threads,
                  .connections = c.wrk_connections,
-                 .seconds = std::max(1, c.wrk_seconds / 2)};
-  ASSIGN_OR_RETURN(WrkResult healthz, RunWrk(wrk));
-  wrk.script_args = {"ids", ids_file};
-  wrk.seconds = c.wrk_seconds;
+                 .seconds = c.wrk_seconds};
   ASSIGN_OR_RETURN(WrkResult reads, RunWrk(wrk));
-
-  // --- Report.
-  std::printf("\n== ingest: %zu bundles (%zu batch first, then %d parallel clients)\n",
-              ingest.bundles, static_cast<size_t>(std::count_if(
-                  bundles.begin(), bundles.end(), [](const Bundle& b) { return b.type == "batch"; })),
-              c.clients);
-  std::printf("   rhip over HTTP      %9.0f resources/s  (%zu stored in %.1f s; batch bundles %.1f s)"
-              "   target >= %.0f: %s\n",
-              ingest_rate, ingest.resources, ingest.seconds, ingest.batch_seconds, kIngestTarget,
-              Verdict(ingest_rate >= kIngestTarget));
-  std::printf("   raw SQLite baseline %9.0f resources/s  (same rows, schema, pragmas; one commit per bundle)\n",
-              raw_rate);
-  std::printf("   ratio               %9.0f %%            target >= %.0f %%: %s\n", ratio * 100,
-              kIngestRatioTarget * 100, Verdict(ratio >= kIngestRatioTarget));
-  if (!ingest.failures.empty()) {
-    std::printf("   FLAG: %zu refused (%zu resources, %.2f %% of all): failure rate > 0\n",
-                ingest.failures.size(), ingest.failed_resources,
-                100.0 * ingest.failed_resources / resources);
-    PrintFailures(ingest.failures, ingest.failures.size());
-  } else {
-    std::printf("   failures            none\n");
-  }
-
-  std::printf("\n== small durable transactions (1 Patient + 1 Observation by urn:uuid), %d clients, %.0f s\n",
-              c.clients, small.seconds);
-  std::printf("   rhip over HTTP      %9.0f tx/s  (p50 %.2f ms, p99 %.2f ms)   target >= %.0f: %s\n",
-              small_rate, small.latency.p50_ms, small.latency.p99_ms, kSmallTxTarget,
-              Verdict(small_rate >= kSmallTxTarget));
-  std::printf("   raw SQLite baseline %9.0f tx/s  (same rows, one commit = one fsync each, 1 thread, %.0f s)\n",
-              raw_small_rate, kRawSmallTxSeconds);
-  if (small.failed > 0) {
-    std::printf("   FLAG: %zu transactions failed\n", small.failed);
-    PrintFailures(small.failures, small.failed);
-  }
-
-  std::printf("\n== read by id: GET /fhir/Patient/{random of %zu ids}, wrk -t%d -c%d, keep-alive\n",
-              ids.size(), c.wrk_threads, c.wrk_connections);
+  std::printf("\n== read by id: GET /fhir/Patient/{random of %zu ids}, wrk -t%d -c%d -d%ds, keep-alive\n",
+              ids.size(), c.wrk_threads, c.wrk_connections, c.wrk_seconds);
   std::printf("   (wrk and rhip share this machine's cores: wrk's CPU is taken from the server)\n");
   std::printf("   rhip read by id     %9.0f req/s  (p50 %.2f ms, p99 %.2f ms, %lld non-2xx, %lld socket errors)"
               "   target >= %.0f: %s\n",
               reads.RequestsPerSecond(), reads.p50_ms, reads.p99_ms,
               static_cast<long long>(reads.non2xx), static_cast<long long>(reads.socket_errors),
               kReadTarget, Verdict(reads.RequestsPerSecond() >= kReadTarget));
-  std::printf("   GET /healthz        %9.0f req/s  (p50 %.2f ms, p99 %.2f ms): the HTTP stack alone, same server\n",
-              healthz.RequestsPerSecond(), healthz.p50_ms, healthz.p99_ms);
+  if (!c.baselines) return absl::OkStatus();
+  wrk.script_args = {"path", "/healthz"};
+  wrk.seconds = std::max(1, c.wrk_seconds / 2);
+  ASSIGN_OR_RETURN(WrkResult healthz, RunWrk(wrk));
+  std::printf("   GET /healthz        %9.0f req/s  (p50 %.2f ms, p99 %.2f ms): the HTTP stack alone, same server, %d s\n",
+              healthz.RequestsPerSecond(), healthz.p50_ms, healthz.p99_ms, wrk.seconds);
+  return absl::OkStatus();
+}
+
+absl::Status Run(const Config& c) {
+  ASSIGN_OR_RETURN(Server server, ParseServer(c.server));
+  std::filesystem::create_directories(c.work_dir);
+  std::printf("rhip bench_ingest: server %s, load average at start %s\n", c.server.c_str(),
+              LoadAverage().c_str());
+  if (c.phases.contains("ingest")) RETURN_IF_ERROR(IngestPhase(c, server));
+  if (c.phases.contains("tx")) RETURN_IF_ERROR(SmallTxPhase(c, server));
+  if (c.phases.contains("read")) RETURN_IF_ERROR(ReadPhase(c, server));
   std::printf("\nload average at end %s\n", LoadAverage().c_str());
   return absl::OkStatus();
 }
@@ -196,29 +222,49 @@ absl::Status Run(const Config& c) {
 
 int main(int argc, char** argv) {
   rhip::bench::Config c;
+  bool no_baselines = false;
   CLI::App app{"Ingest, small-transaction and read-by-id benchmark for a running rhip serve"};
   app.add_option("--server", c.server, "rhip serve address HOST:PORT")->capture_default_str();
-  app.add_option("--synthea", c.synthea_dir, "Directory with the extracted Synthea bundles")
-      ->required();
+  app.add_option("--synthea", c.synthea_dir, "Directory with the extracted Synthea bundles");
   app.add_option("--work-dir", c.work_dir, "Scratch directory (raw SQLite baselines, id list)")
       ->required();
+  app.add_option("--phases", c.phases, "Which of ingest, tx, read to run")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"ingest", "tx", "read"}))
+      ->capture_default_str();
+  app.add_flag("--no-baselines", no_baselines, "Skip the raw SQLite, fdatasync and /healthz runs");
+  app.add_flag("--raw-variants", c.raw_variants,
+               "Also time raw SQLite ingest with a bigger cache, deferred checkpoint, no RETURNING");
   app.add_option("--clients", c.clients, "Parallel keep-alive HTTP clients")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  app.add_option("--tx-clients", c.tx_clients,
+                 "Clients for the small-transaction run (0: as many as --clients)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
   app.add_option("--tx-seconds", c.tx_seconds, "Duration of the small-transaction run")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 600.0));
   app.add_option("--wrk-seconds", c.wrk_seconds, "Duration of the read-by-id run")
       ->capture_default_str()
       ->check(CLI::Range(1, 600));
-  app.add_option("--wrk-threads", c.wrk_threads, "wrk -t")->capture_default_str();
-  app.add_option("--wrk-connections", c.wrk_connections, "wrk -c")->capture_default_str();
+  app.add_option("--wrk-threads", c.wrk_threads, "wrk -t")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--wrk-connections", c.wrk_connections, "wrk -c")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   app.add_option("--patients", c.patients, "Patients created for the read-by-id run")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
   app.add_option("--max-bundles", c.max_bundles, "Post only the first N bundles (0: all)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  c.baselines = !no_baselines;
+  if (c.phases.contains("ingest") && c.synthea_dir.empty()) {
+    std::fprintf(stderr, "bench_ingest: the ingest phase needs --synthea DIR\n");
+    return 2;
+  }
   absl::Status st = rhip::bench::Run(c);
   if (!st.ok()) {
     std::fprintf(stderr, "bench_ingest: %s\n", std::string(st.message()).c_str());

@@ -13,15 +13,21 @@
 namespace rhip::bench {
 namespace {
 
-// The writer pragmas of src/db/sqlite_database.cc (kWriterPragmas); WAL is set on open.
-constexpr const char* kWriterPragmas =
-    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-    "PRAGMA cache_size = -32768;";
+// The writer pragmas of src/db/sqlite_database.cc (kWriterPragmas; WAL is set on open), with
+// the cache size and checkpointing from RawOptions.
+std::string WriterPragmas(const RawOptions& o) {
+  return absl::StrCat(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+      "PRAGMA cache_size = -", o.cache_kib, ";",
+      o.autocheckpoint ? "" : " PRAGMA wal_autocheckpoint = 0;");
+}
 
 // The statements of fhir/internal/resource_store.cc's WriteVersion for a create.
 constexpr const char* kInsertResource =
     "INSERT INTO resource (type, id, version, last_updated, deleted) VALUES (?1, ?2, 1, ?3, 0) "
     "RETURNING rk";
+constexpr const char* kInsertResourceNoReturning =
+    "INSERT INTO resource (type, id, version, last_updated, deleted) VALUES (?1, ?2, 1, ?3, 0)";
 constexpr const char* kInsertToken =
     "INSERT INTO resource_token (type, param, system, value, rk) "
     "VALUES (?1, 'identifier', ?2, ?3, ?4) ON CONFLICT DO NOTHING";
@@ -103,7 +109,14 @@ RawTransaction RawTransactionOf(const json::Value& bundle) {
   return tx;
 }
 
-absl::StatusOr<std::unique_ptr<RawStore>> RawStore::Create(const std::string& dir) {
+std::string RawOptions::Describe() const {
+  return absl::StrCat("cache ", cache_kib / 1024, " MiB, ",
+                      autocheckpoint ? "autocheckpoint" : "checkpoint deferred to the end", ", ",
+                      returning ? "INSERT ... RETURNING rk" : "last_insert_rowid");
+}
+
+absl::StatusOr<std::unique_ptr<RawStore>> RawStore::Create(const std::string& dir,
+                                                           const RawOptions& options) {
   {
     // The server's own migration code makes the schema: same tables, same indexes.
     ASSIGN_OR_RETURN(auto schema, db::Database::Open({.target = dir}));
@@ -117,12 +130,13 @@ absl::StatusOr<std::unique_ptr<RawStore>> RawStore::Create(const std::string& di
     return error;
   }
   // From here the store owns db and closes it on every return.
-  std::unique_ptr<RawStore> store(new RawStore(db, std::make_unique<Statements>()));
-  if (sqlite3_exec(db, kWriterPragmas, nullptr, nullptr, nullptr) != SQLITE_OK) {
+  std::unique_ptr<RawStore> store(new RawStore(db, options, std::make_unique<Statements>()));
+  if (sqlite3_exec(db, WriterPragmas(options).c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     return SqliteError(db, "pragmas");
   }
   Statements& s = *store->statements_;
-  for (auto [sql, stmt] : {std::pair{kInsertResource, &s.resource},
+  const char* insert_resource = options.returning ? kInsertResource : kInsertResourceNoReturning;
+  for (auto [sql, stmt] : {std::pair{insert_resource, &s.resource},
                            std::pair{kInsertToken, &s.token},
                            std::pair{kInsertVersion, &s.version}}) {
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, nullptr) != SQLITE_OK) {
@@ -132,8 +146,8 @@ absl::StatusOr<std::unique_ptr<RawStore>> RawStore::Create(const std::string& di
   return store;
 }
 
-RawStore::RawStore(sqlite3* db, std::unique_ptr<Statements> statements)
-    : db_(db), statements_(std::move(statements)) {}
+RawStore::RawStore(sqlite3* db, const RawOptions& options, std::unique_ptr<Statements> statements)
+    : db_(db), options_(options), statements_(std::move(statements)) {}
 
 RawStore::~RawStore() {
   statements_.reset();
@@ -148,6 +162,7 @@ absl::Status RawStore::Insert(const RawResource& r) {
   sqlite3_bind_int64(s.resource, 3, now);
   int64_t rk = 0;
   if (!StepAll(s.resource, &rk)) return SqliteError(db_, "insert resource");
+  if (!options_.returning) rk = sqlite3_last_insert_rowid(db_);
   for (const auto& [system, value] : r.identifiers) {
     BindText(s.token, 1, r.type);
     BindText(s.token, 2, system);
@@ -180,6 +195,12 @@ absl::Status RawStore::Commit(const RawTransaction& tx) {
     return error;
   }
   return absl::OkStatus();
+}
+
+absl::Status RawStore::Finish() {
+  if (options_.autocheckpoint) return absl::OkStatus();
+  int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  return rc == SQLITE_OK ? absl::OkStatus() : SqliteError(db_, "checkpoint");
 }
 
 }  // namespace rhip::bench

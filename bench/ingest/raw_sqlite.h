@@ -32,24 +32,37 @@ using RawTransaction = std::vector<RawResource>;
 // References are left as written (urn:uuid: is about as long as Type/id).
 RawTransaction RawTransactionOf(const json::Value& bundle);
 
+// Departures from the server's settings, to measure what a change would gain. The
+// defaults are the server's.
+struct RawOptions {
+  int cache_kib = 32768;        // PRAGMA cache_size = -cache_kib
+  bool autocheckpoint = true;   // false: wal_autocheckpoint = 0 and one checkpoint at Finish()
+  bool returning = true;        // false: plain INSERT and sqlite3_last_insert_rowid
+  std::string Describe() const;
+};
+
 class RawStore {
  public:
   // Creates DIR/rhip.db with the server's migrations and opens it with the server writer's
-  // pragmas (WAL, synchronous=FULL, the same cache size).
-  static absl::StatusOr<std::unique_ptr<RawStore>> Create(const std::string& dir);
+  // pragmas (WAL, synchronous=FULL, the same cache size) changed by options.
+  static absl::StatusOr<std::unique_ptr<RawStore>> Create(const std::string& dir,
+                                                          const RawOptions& options = {});
   ~RawStore();
   RawStore(const RawStore&) = delete;
   RawStore& operator=(const RawStore&) = delete;
 
   // Inserts tx in one transaction; returns once the commit is durable.
   absl::Status Commit(const RawTransaction& tx);
+  // Runs the checkpoint that autocheckpoint = false deferred (a no-op otherwise).
+  absl::Status Finish();
 
  private:
   struct Statements;
-  RawStore(sqlite3* db, std::unique_ptr<Statements> statements);
+  RawStore(sqlite3* db, const RawOptions& options, std::unique_ptr<Statements> statements);
   absl::Status Insert(const RawResource& r);
 
   sqlite3* db_;
+  const RawOptions options_;
   std::unique_ptr<Statements> statements_;
 };
 

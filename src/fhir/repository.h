@@ -98,7 +98,7 @@ class Repository {
 
   // Processes a Bundle of type batch or transaction and returns the response Bundle.
   // base_url (e.g. http://host/fhir) prefixes fullUrl and Location values.
-  virtual absl::StatusOr<json::Value> ProcessBundle(const json::Value& bundle,
+  virtual absl::StatusOr<json::Value> ProcessBundle(json::Value bundle,
                                                     std::string_view base_url) = 0;
 };
 

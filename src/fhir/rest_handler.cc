@@ -366,7 +366,7 @@ class Dispatcher {
 
   absl::StatusOr<net::HttpResponse> Bundle() {
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
-    ASSIGN_OR_RETURN(json::Value response, repo_->ProcessBundle(body, req_.base_url));
+    ASSIGN_OR_RETURN(json::Value response, repo_->ProcessBundle(std::move(body), req_.base_url));
     return JsonResponse(200, json::Serialize(response));
   }
 

@@ -67,15 +67,17 @@ class SqlRepository : public Repository {
   }
 
   absl::StatusOr<WriteResult> Create(json::Value resource, std::string_view if_none_exist) override {
+    RETURN_IF_ERROR(internal::CheckResource(resource, ""));
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoCreate(s, now, resource, if_none_exist);
+      return internal::DoCreate(s, now, std::move(resource), if_none_exist);
     });
   }
 
   absl::StatusOr<WriteResult> Update(std::string_view type, std::string_view id,
                                      json::Value resource, ExpectedVersion expected) override {
+    RETURN_IF_ERROR(internal::CheckResource(resource, type));
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoUpdate(s, now, type, id, resource, expected);
+      return internal::DoUpdate(s, now, type, id, std::move(resource), expected);
     });
   }
 
@@ -189,10 +191,10 @@ class SqlRepository : public Repository {
     });
   }
 
-  absl::StatusOr<json::Value> ProcessBundle(const json::Value& bundle,
+  absl::StatusOr<json::Value> ProcessBundle(json::Value bundle,
                                             std::string_view base_url) override {
     DbTimer t("bundle");
-    return internal::ProcessBundle(*db_, *clock_, bundle, base_url);
+    return internal::ProcessBundle(*db_, *clock_, std::move(bundle), base_url);
   }
 
  private:

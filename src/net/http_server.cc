@@ -1,8 +1,9 @@
 // The only translation unit that includes Boost.Beast (it costs ~20 s to compile).
 //
 // Threads: `io_threads` run the io_context; every connection is one coroutine on its own
-// strand. A parsed request is handed to the worker pool and the coroutine suspends until the
-// worker posts the response back to the strand, so io threads never block on handlers.
+// strand ("strand" below also means the io_context itself when one thread runs it). A parsed
+// request is handed to the worker pool and the coroutine suspends until the worker posts the
+// response back to the strand, so io threads never block on handlers.
 #include "net/http_server.h"
 
 #include <time.h>
@@ -238,7 +239,7 @@ class HttpServerImpl final : public HttpServer {
         render_error_(std::move(render_error)),
         ioc_(options.io_threads),
         work_(ioc_.get_executor()),
-        acceptor_(asio::make_strand(ioc_)),
+        acceptor_(SerialExecutor()),
         registry_(std::make_shared<ConnectionRegistry>(options.max_connections)),
         pool_(options.worker_threads, options.max_queued_requests, &Stats().pool) {}
 
@@ -261,6 +262,12 @@ class HttpServerImpl final : public HttpServer {
   asio::awaitable<void> RejectAndClose(beast::tcp_stream& stream, int status, const char* message,
                                        const char* reason);
   HttpResponse CallHandler(const HttpRequest& request) const;
+  // An executor whose handlers never run concurrently: a strand, or the io_context itself
+  // when one thread runs it (strands would only add overhead then).
+  asio::any_io_executor SerialExecutor() {
+    if (options_.io_threads == 1) return ioc_.get_executor();
+    return asio::make_strand(ioc_);
+  }
   HttpResponse RenderError(int status, std::string_view message) const;
 
   const HttpServerOptions options_;
@@ -330,8 +337,7 @@ void HttpServerImpl::StartThreads() {
 
 asio::awaitable<void> HttpServerImpl::AcceptLoop() {
   for (;;) {
-    auto [ec, socket] =
-        co_await acceptor_.async_accept(asio::any_io_executor(asio::make_strand(ioc_)), kUseTuple);
+    auto [ec, socket] = co_await acceptor_.async_accept(SerialExecutor(), kUseTuple);
     if (stopping_.load() || ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // Typically out of file descriptors: back off instead of spinning.

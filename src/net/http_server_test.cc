@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -14,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/metrics.h"
 #include "gtest/gtest.h"
@@ -270,6 +272,27 @@ TEST(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   ASSERT_TRUE(first && second);
   EXPECT_EQ(first->headers["x-path"], "/p1");
   EXPECT_EQ(second->headers["x-path"], "/p2");
+}
+
+TEST(HttpServerTest, ConcurrentClientsOnSeveralIoThreads) {
+  HttpServerOptions options = TestOptions();
+  options.io_threads = 2;
+  options.worker_threads = 3;
+  auto server = StartServer(options);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&, c] {
+      Client client(server->port());
+      for (int i = 0; i < 50; ++i) {
+        const std::string path = "/c" + std::to_string(c) + "/" + std::to_string(i);
+        auto response = client.Get(path);
+        if (response && response->headers["x-path"] == path) ++ok;
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 8 * 50);
 }
 
 TEST(HttpServerTest, ConnectionCloseFromClientClosesAfterResponse) {

@@ -37,7 +37,7 @@ struct Entry {
   ExpectedVersion if_match;
   // A POST whose ifNoneExist matched: the entry answers with this existing resource.
   std::optional<std::string> existing_id;
-  json::Value response;
+  absl::Status error;  // a batch entry that failed its checks
 };
 
 absl::Status EntryError(size_t index, const absl::Status& cause) {
@@ -91,14 +91,16 @@ absl::Status ParseUrl(std::string_view url, std::string_view base_url, Entry* e)
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Entry>> ParseEntries(const json::Value& bundle,
-                                                std::string_view base_url) {
+// Checks every entry up front (outside the database transaction). In a transaction the
+// first bad entry fails the bundle; in a batch it only marks that entry.
+absl::StatusOr<std::vector<Entry>> ParseEntries(json::Value& bundle,
+                                                std::string_view base_url, bool transaction) {
   std::vector<Entry> entries;
-  const json::Value* list = bundle.Find("entry");
+  json::Value* list = bundle.Find("entry");
   if (list == nullptr) return entries;
   if (!list->is_array()) return MakeError(ErrorKind::kInvalid, "Bundle.entry must be an array");
   for (size_t i = 0; i < list->as_array().size(); ++i) {
-    const json::Value& raw = list->as_array()[i];
+    json::Value& raw = list->as_array()[i];
     Entry e;
     e.index = i;
     auto fail = [i](std::string_view msg) {
@@ -122,9 +124,18 @@ absl::StatusOr<std::vector<Entry>> ParseEntries(const json::Value& bundle,
       if (!m.ok()) return EntryError(i, m.status());
       e.if_match = *m;
     }
-    if (const json::Value* r = raw.Find("resource")) e.resource = *r;
+    if (json::Value* r = raw.Find("resource")) e.resource = std::move(*r);
     bool needs_body = e.method == "POST" || e.method == "PUT" || e.method == "PATCH";
     if (needs_body && !e.resource.is_object()) return fail("entry needs a resource");
+    if (e.method == "POST" || e.method == "PUT") {
+      if (absl::Status st = CheckResource(e.resource, e.type); !st.ok()) {
+        if (!transaction) {
+          e.error = st;
+        } else {
+          return EntryError(i, st);
+        }
+      }
+    }
     if ((e.method == "PUT" || e.method == "PATCH" || e.method == "DELETE") && e.id.empty() &&
         !e.has_query) {
       return fail(StrCat(e.method, " needs Type/id or Type?criteria in request.url"));
@@ -265,7 +276,6 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
       ASSIGN_OR_RETURN(StoredResource r, DoRead(s, e.type, *e.existing_id));
       return WriteResponse(WriteResult{std::move(r), false, false}, base_url);
     }
-    RETURN_IF_ERROR(CheckResource(e.resource, e.type));
     ASSIGN_OR_RETURN(WriteResult w, DoCreate(s, now, std::move(e.resource),
                                              assigned_id.empty() ? e.if_none_exist : "",
                                              std::move(assigned_id)));
@@ -365,7 +375,8 @@ absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vec
       // Each entry stands alone: its failure rolls back only its own savepoint.
       RETURN_IF_ERROR(s.Execute("SAVEPOINT rhip_batch_entry").status());
       ReferenceResolver resolver(s, {}, /*strict=*/false);
-      absl::Status st = e.resource.is_object() ? resolver.Rewrite(&e.resource) : absl::OkStatus();
+      absl::Status st = e.error;
+      if (st.ok() && e.resource.is_object()) st = resolver.Rewrite(&e.resource);
       absl::StatusOr<json::Value> r =
           st.ok() ? RunEntry(s, now, e, base_url, "") : absl::StatusOr<json::Value>(st);
       if (!r.ok()) {
@@ -384,7 +395,7 @@ absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vec
 }  // namespace
 
 absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
-                                          const json::Value& bundle, std::string_view base_url) {
+                                          json::Value bundle, std::string_view base_url) {
   if (!bundle.is_object() || bundle.FindString("resourceType") == nullptr ||
       *bundle.FindString("resourceType") != "Bundle") {
     return MakeError(ErrorKind::kInvalid, "POST to the base URL needs a Bundle");
@@ -393,8 +404,8 @@ absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
   if (type == nullptr || (*type != "batch" && *type != "transaction")) {
     return MakeError(ErrorKind::kInvalid, "Bundle.type must be batch or transaction");
   }
-  ASSIGN_OR_RETURN(std::vector<Entry> entries, ParseEntries(bundle, base_url));
   bool transaction = *type == "transaction";
+  ASSIGN_OR_RETURN(std::vector<Entry> entries, ParseEntries(bundle, base_url, transaction));
   ASSIGN_OR_RETURN(json::Value responses,
                    transaction ? Transaction(db, clock, std::move(entries), base_url)
                                : Batch(db, clock, std::move(entries), base_url));

@@ -15,6 +15,6 @@ namespace rhip::fhir::internal {
 // (Type?query) are resolved and rewritten. A batch runs each entry on its own and reports
 // each outcome. Returns the response Bundle.
 absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
-                                          const json::Value& bundle, std::string_view base_url);
+                                          json::Value bundle, std::string_view base_url);
 
 }  // namespace rhip::fhir::internal

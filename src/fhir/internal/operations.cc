@@ -69,7 +69,6 @@ absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, st
 
 absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, json::Value resource,
                                      std::string_view if_none_exist, std::string id) {
-  RETURN_IF_ERROR(CheckResource(resource, ""));
   std::string type = *resource.FindString("resourceType");
   if (!if_none_exist.empty()) {
     ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, if_none_exist));
@@ -92,7 +91,6 @@ absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_vie
                                      std::string_view id, json::Value resource,
                                      ExpectedVersion expected) {
   RETURN_IF_ERROR(CheckId(id));
-  RETURN_IF_ERROR(CheckResource(resource, type));
   RETURN_IF_ERROR(CheckBodyId(resource, id));
   return Put(s, now, type, id, std::move(resource), expected);
 }

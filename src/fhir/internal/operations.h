@@ -1,5 +1,9 @@
 // The FHIR interactions as steps inside a caller's transaction. The repository runs each
 // in its own transaction; the bundle processor runs many in one.
+//
+// Resources passed in must already have passed CheckResource (resource_store.h): validation is
+// pure CPU work and belongs on the caller's thread, not inside the transaction, which on
+// SQLite runs on the single writer thread.
 #pragma once
 
 #include <string>
