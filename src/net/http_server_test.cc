@@ -380,6 +380,18 @@ TEST(HttpServerTest, StalledRequestIsDisconnectedAfterReadTimeout) {
   EXPECT_TRUE(MetricsContain("rhip_http_rejected_total{reason=\"timeout\"}"));
 }
 
+TEST(HttpServerTest, ClientThatStopsReadingIsDisconnectedAfterWriteTimeout) {
+  auto server = StartServer(TestOptions(), [](const HttpRequest&) {
+    HttpResponse response;
+    response.body.assign(64 << 20, 'x');  // more than the socket buffers hold
+    return response;
+  });
+  Client client(server->port());
+  ASSERT_TRUE(client.Send("GET / HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(MetricsContain("rhip_http_connections_open 1\n"));
+  EXPECT_TRUE(MetricsContain("rhip_http_connections_open 0\n"));
+}
+
 TEST(HttpServerTest, IdleKeepAliveConnectionIsClosed) {
   auto server = StartServer(TestOptions());
   Client client(server->port());
