@@ -553,7 +553,8 @@ void HttpServerImpl::Stop() {
   if (!registry_->WaitEmpty(options_.drain_timeout)) {
     registry_->PostToEach([](Connection& conn) { conn.stream.close(); });
   }
-  // Requests still queued are answered 503; running handlers are waited for.
+  // Requests still queued belong to force-closed connections and are dropped; running
+  // handlers are waited for.
   pool_.Shutdown();
   registry_->WaitEmpty(kForcedCloseGrace);
   work_.reset();
