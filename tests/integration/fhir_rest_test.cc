@@ -235,16 +235,19 @@ TEST_P(FhirRestTest, BatchReportsEachEntry) {
   std::string bundle = R"({"resourceType":"Bundle","type":"batch","entry":[
     {"resource":{"resourceType":"Patient","active":true},"request":{"method":"POST","url":"Patient"}},
     {"request":{"method":"GET","url":"Patient/does-not-exist"}},
+    {"request":{"method":"GET","url":"Patient?identifier=urn:b|1"}},
     {"resource":{"resourceType":"Patient","birthDate":"not-a-date"},"request":{"method":"POST","url":"Patient"}}]})";
   HttpResult r = client().Send("POST", "/fhir", bundle);
   ASSERT_EQ(r.status, 200) << r.body;
   json::Value batch_doc = Json(r);
   const json::Array& entries = batch_doc.Find("entry")->as_array();
-  ASSERT_EQ(entries.size(), 3u);
+  ASSERT_EQ(entries.size(), 4u);
   EXPECT_EQ(*entries[0].Find("response")->FindString("status"), "201 Created");
   EXPECT_EQ(*entries[1].Find("response")->FindString("status"), "404 Not Found");
-  EXPECT_EQ(*entries[2].Find("response")->FindString("status"), "400 Bad Request");
-  EXPECT_NE(entries[2].Find("response")->Find("outcome"), nullptr);
+  EXPECT_EQ(*entries[2].Find("response")->FindString("status"), "200 OK");
+  EXPECT_EQ(*entries[2].Find("resource")->FindString("type"), "searchset");
+  EXPECT_EQ(*entries[3].Find("response")->FindString("status"), "400 Bad Request");
+  EXPECT_NE(entries[3].Find("response")->Find("outcome"), nullptr);
 }
 
 TEST_P(FhirRestTest, BadInputGetsOperationOutcome) {

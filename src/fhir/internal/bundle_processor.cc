@@ -260,13 +260,39 @@ absl::StatusOr<PatchFormat> PatchFormatOf(const json::Value& body) {
                    "a PATCH entry must carry a FHIRPath Patch Parameters resource");
 }
 
+// A GET Type?criteria entry: a searchset Bundle as the entry's resource.
+absl::StatusOr<json::Value> SearchResponse(db::Session& s, const Entry& e, std::string_view base_url) {
+  ASSIGN_OR_RETURN(auto matches, FindMatches(s, e.type, e.query));
+  json::Array found;
+  for (const Match& m : matches) {
+    ASSIGN_OR_RETURN(StoredResource r, DoRead(s, e.type, m.id));
+    json::Object hit;
+    hit.Set("fullUrl", StrCat(base_url, "/", r.type, "/", r.id));
+    ASSIGN_OR_RETURN(json::Value body, json::Parse(r.json));
+    hit.Set("resource", std::move(body));
+    json::Object mode;
+    mode.Set("mode", "match");
+    hit.Set("search", std::move(mode));
+    found.emplace_back(std::move(hit));
+  }
+  json::Object bundle;
+  bundle.Set("resourceType", "Bundle");
+  bundle.Set("type", "searchset");
+  bundle.Set("total", static_cast<int64_t>(found.size()));
+  bundle.Set("entry", std::move(found));
+  json::Object response;
+  response.Set("status", StatusLine(200));
+  json::Object entry;
+  entry.Set("resource", std::move(bundle));
+  entry.Set("response", std::move(response));
+  return json::Value(std::move(entry));
+}
+
 // Runs one entry whose references are already resolved.
 absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
                                      std::string_view base_url, std::string assigned_id) {
   if (e.method == "GET" || e.method == "HEAD") {
-    if (e.has_query || e.id.empty()) {
-      return MakeError(ErrorKind::kNotSupported, "search inside a bundle is not supported yet");
-    }
+    if (e.has_query || e.id.empty()) return SearchResponse(s, e, base_url);
     ASSIGN_OR_RETURN(StoredResource r,
                      e.vid ? DoVRead(s, e.type, e.id, *e.vid) : DoRead(s, e.type, e.id));
     return ReadResponse(r, base_url, e.method == "GET");
