@@ -23,6 +23,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
@@ -66,6 +67,8 @@ constexpr size_t kLingerMaxBytes = 1 << 20;
 // After the drain deadline connections are force-closed; this bounds the wait for their
 // coroutines to notice.
 constexpr std::chrono::seconds kForcedCloseGrace{2};
+// Largest up-front reservation for a request body of declared length.
+constexpr size_t kBodyReserveBytes = 64 * 1024;
 // Read size while waiting for a request to start; the parser asks for more as needed.
 constexpr size_t kFirstReadBytes = 4096;
 
@@ -206,8 +209,42 @@ ReadFailure ClassifyReadError(const beast::error_code& ec) {
   return {0, nullptr, nullptr};  // socket errors, closed by Stop()
 }
 
+// A request body in a std::string, like http::string_body, except that a declared
+// Content-Length is not reserved up front: memory follows the bytes that actually arrive,
+// so many connections each announcing a large body cannot claim it all at once.
+struct RequestBody {
+  using value_type = std::string;
+
+  class reader {
+   public:
+    template <bool kIsRequest, class Fields>
+    reader(http::header<kIsRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(const boost::optional<std::uint64_t>& length, beast::error_code& ec) {
+      if (length) body_.reserve(std::min<std::uint64_t>(*length, kBodyReserveBytes));
+      ec = {};
+    }
+
+    template <class ConstBufferSequence>
+    size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      size_t n = 0;
+      for (const auto buffer : beast::buffers_range_ref(buffers)) {
+        body_.append(static_cast<const char*>(buffer.data()), buffer.size());
+        n += buffer.size();
+      }
+      ec = {};
+      return n;
+    }
+
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
+
 // Moves the parsed message into the handler's plain value; nullopt for a bad target.
-std::optional<HttpRequest> ToHttpRequest(http::request<http::string_body>& message,
+std::optional<HttpRequest> ToHttpRequest(http::request<RequestBody>& message,
                                          const std::string& remote_address) {
   internal::RequestTarget target;
   const beast::string_view raw_target = message.target();
@@ -389,7 +426,7 @@ asio::awaitable<void> HttpServerImpl::Session(std::shared_ptr<Connection> conn) 
     if (!first) stream.expires_after(options_.read_timeout);
     first = false;
 
-    http::request_parser<http::string_body> parser;
+    http::request_parser<RequestBody> parser;
     parser.header_limit(header_limit);
     parser.body_limit(options_.max_body_bytes);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
@@ -412,7 +449,7 @@ asio::awaitable<void> HttpServerImpl::Session(std::shared_ptr<Connection> conn) 
       break;
     }
 
-    http::request<http::string_body>& message = parser.get();
+    http::request<RequestBody>& message = parser.get();
     const unsigned version = message.version();
     const bool head = message.method() == http::verb::head;
     bool keep_alive = message.keep_alive();
