@@ -1,0 +1,56 @@
+# Shared by bench/*.sh (source it): build, Synthea extraction, a fresh `rhip serve`.
+# Sets root, build, data, work, port, server_pid; removes work and stops the server on exit.
+# Environment: RHIP_BUILD_DIR (default build-bench), RHIP_SHARED_DATA (default
+# ../shared/data), RHIP_SERVE_ARGS (extra `rhip serve` options, e.g. "--workers 4").
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${RHIP_BUILD_DIR:-$root/build-bench}"
+data="${RHIP_SHARED_DATA:-$root/../shared/data}"
+work=""
+server_pid=""
+
+bench_build() {
+  [[ -f "$build/build.ninja" ]] || cmake -S "$root" -B "$build" -G Ninja > /dev/null
+  ninja -C "$build" -j2 rhip bench_ingest
+}
+
+# Stops the server (SIGTERM, then waits) and removes its data dir.
+bench_cleanup_server() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2> /dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+  fi
+  server_pid=""
+  [[ -z "$work" ]] || rm -rf "$work/server" "$work/bench"
+}
+
+bench_cleanup() {
+  bench_cleanup_server
+  [[ -z "$work" ]] || rm -rf "$work"
+}
+
+# Makes $work and extracts the Synthea bundles into $work/synthea.
+bench_prepare() {
+  work="$(mktemp -d "${TMPDIR:-/tmp}/rhip-bench.XXXXXX")"
+  trap bench_cleanup EXIT
+  echo "extracting Synthea bundles ..."
+  mkdir -p "$work/synthea"
+  tar -xJf "$data/synthea-r4-dev.tar.xz" -C "$work/synthea"
+}
+
+# Starts `rhip serve` on a free port with data in $work/server; waits for /healthz.
+bench_start_server() {
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  # shellcheck disable=SC2086  # RHIP_SERVE_ARGS is a list of options
+  "$build/rhip" serve --data "$work/server" --listen "127.0.0.1:$port" ${RHIP_SERVE_ARGS:-} \
+    > "$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && return 0
+    kill -0 "$server_pid" 2> /dev/null || break
+    sleep 0.1
+  done
+  echo "rhip serve did not become ready:" >&2
+  cat "$work/server.log" >&2
+  return 1
+}
