@@ -5,7 +5,10 @@
 #     (bench/thread_times.py, from /proc schedstat);
 #  2. under `perf record` (software cpu-clock event: this VM has no hardware counters,
 #     DWARF call graphs): where the CPU time goes, by thread and by function.
-#  3. bench/perf_breakdown.py: the busiest thread's samples by stage of the write path.
+#     bench/perf_breakdown.py then sorts the busiest thread's samples by stage;
+#  3. under `perf trace -s` (in-kernel, cheap): time per thread in the syscalls that block
+#     (futex: idle or waiting on a lock; fdatasync: durable commits; pwrite64), so that the
+#     writer thread's off-CPU time is split.
 # Output in $RHIP_PROFILE_DIR (default /tmp/rhip-profile).
 #   bench/profile.sh PHASE [bench_ingest options, e.g. --max-bundles 60]
 # Environment: see bench/server_lib.sh.
@@ -58,3 +61,17 @@ echo "== busiest thread ($writer_tid), inclusive"; head -70 "$out/busiest-thread
 echo "== by stage"
 perf script -i "$out/perf.data" -F tid,ip,sym 2> /dev/null |
   "$(dirname "$0")/perf_breakdown.py" | tee "$out/by-stage.txt"
+bench_cleanup_server
+
+echo "### run 3: blocking syscalls by thread"
+bench_start_server
+perf trace -s -e futex,fdatasync,fsync,pwrite64 -p "$server_pid" -o "$out/syscalls.txt" &
+trace_pid=$!
+sleep 1
+load "$@"
+kill -INT "$trace_pid"
+wait "$trace_pid" || true
+# The busiest thread's block comes first only by chance: print the ones with fdatasync.
+awk '/^ rhip/ {block = $0; shown = 0; next}
+     /fdatasync/ && !shown {print block; shown = 1}
+     shown {print}' "$out/syscalls.txt" | head -40

@@ -19,7 +19,8 @@ std::string WriterPragmas(const RawOptions& o) {
   return absl::StrCat(
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
       "PRAGMA cache_size = -", o.cache_kib, ";",
-      o.autocheckpoint ? "" : " PRAGMA wal_autocheckpoint = 0;");
+      o.autocheckpoint ? "" : " PRAGMA wal_autocheckpoint = 0;",
+      o.temp_store_memory ? " PRAGMA temp_store = MEMORY;" : "");
 }
 
 // The statements of fhir/internal/resource_store.cc's WriteVersion for a create.
@@ -112,7 +113,9 @@ RawTransaction RawTransactionOf(const json::Value& bundle) {
 std::string RawOptions::Describe() const {
   return absl::StrCat("cache ", cache_kib / 1024, " MiB, ",
                       autocheckpoint ? "autocheckpoint" : "checkpoint deferred to the end", ", ",
-                      returning ? "INSERT ... RETURNING rk" : "last_insert_rowid");
+                      returning ? "INSERT ... RETURNING rk" : "last_insert_rowid",
+                      savepoint ? ", SAVEPOINT per bundle" : "",
+                      temp_store_memory ? ", temp_store = MEMORY" : "");
 }
 
 absl::StatusOr<std::unique_ptr<RawStore>> RawStore::Create(const std::string& dir,
@@ -180,7 +183,8 @@ absl::Status RawStore::Insert(const RawResource& r) {
 }
 
 absl::Status RawStore::Commit(const RawTransaction& tx) {
-  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+  const char* begin = options_.savepoint ? "BEGIN IMMEDIATE; SAVEPOINT job" : "BEGIN IMMEDIATE";
+  if (sqlite3_exec(db_, begin, nullptr, nullptr, nullptr) != SQLITE_OK) {
     return SqliteError(db_, "BEGIN");
   }
   for (const RawResource& r : tx) {
@@ -189,7 +193,8 @@ absl::Status RawStore::Commit(const RawTransaction& tx) {
       return st;
     }
   }
-  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+  const char* commit = options_.savepoint ? "RELEASE job; COMMIT" : "COMMIT";
+  if (sqlite3_exec(db_, commit, nullptr, nullptr, nullptr) != SQLITE_OK) {
     absl::Status error = SqliteError(db_, "COMMIT");
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     return error;

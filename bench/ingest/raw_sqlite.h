@@ -38,6 +38,10 @@ struct RawOptions {
   int cache_kib = 32768;        // PRAGMA cache_size = -cache_kib
   bool autocheckpoint = true;   // false: wal_autocheckpoint = 0 and one checkpoint at Finish()
   bool returning = true;        // false: plain INSERT and sqlite3_last_insert_rowid
+  // The server's group commit runs each write inside SAVEPOINT job; its sub-journal holds the
+  // original of every page the write changes, in a temp file once past 64 KiB.
+  bool savepoint = false;
+  bool temp_store_memory = false;  // PRAGMA temp_store = MEMORY: sub-journals stay in memory
   std::string Describe() const;
 };
 

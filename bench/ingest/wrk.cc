@@ -1,6 +1,7 @@
 #include "bench/ingest/wrk.h"
 
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,8 +12,8 @@
 namespace rhip::bench {
 namespace {
 
-// Runs argv (no shell) and returns its standard output.
-absl::StatusOr<std::string> RunCapture(const std::vector<std::string>& argv) {
+// Runs argv (no shell) and returns its standard output; *cpu_seconds gets its CPU time.
+absl::StatusOr<std::string> RunCapture(const std::vector<std::string>& argv, double* cpu_seconds) {
   int fds[2];
   if (pipe(fds) != 0) return absl::InternalError("pipe failed");
   pid_t pid = fork();
@@ -33,7 +34,10 @@ absl::StatusOr<std::string> RunCapture(const std::vector<std::string>& argv) {
   for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, n);
   close(fds[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  *cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return absl::InternalError(absl::StrCat(argv[0], " failed (status ", status, "): ", out));
   }
@@ -54,7 +58,7 @@ absl::StatusOr<WrkResult> RunWrk(const WrkOptions& options) {
   argv.insert(argv.end(), options.script_args.begin(), options.script_args.end());
   WrkResult r;
   r.command = absl::StrJoin(argv, " ");
-  auto out = RunCapture(argv);
+  auto out = RunCapture(argv, &r.cpu_seconds);
   if (!out.ok()) return out.status();
   size_t at = out->find("rhip-wrk ");
   if (at == std::string::npos) return absl::InternalError(absl::StrCat("no result from wrk: ", *out));

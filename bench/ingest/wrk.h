@@ -25,6 +25,7 @@ struct WrkResult {
   double p99_ms = 0;
   int64_t non2xx = 0;
   int64_t socket_errors = 0;
+  double cpu_seconds = 0;  // wrk's own CPU time: taken from the server on a small machine
   double RequestsPerSecond() const { return seconds > 0 ? requests / seconds : 0; }
 };
 
