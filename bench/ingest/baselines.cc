@@ -3,24 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "bench/ingest/load.h"
+#include "bench/ingest/timing.h"
 #include "core/status_macros.h"
 
 namespace rhip::bench {
-namespace {
-
-using SteadyClock = std::chrono::steady_clock;
-
-double SecondsSince(SteadyClock::time_point start) {
-  return std::chrono::duration<double>(SteadyClock::now() - start).count();
-}
-
-}  // namespace
-
 absl::StatusOr<double> RawIngestRate(const std::string& dir,
                                      const std::vector<RawTransaction>& txs,
                                      const RawOptions& options) {

@@ -11,20 +11,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bench/ingest/http_client.h"
+#include "bench/ingest/timing.h"
 #include "core/ids.h"
 #include "core/strings.h"
 
 namespace rhip::bench {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
-
 constexpr size_t kMaxReportedFailures = 20;
 constexpr size_t kMaxOutcomeChars = 400;
-
-double SecondsSince(SteadyClock::time_point start) {
-  return std::chrono::duration<double>(SteadyClock::now() - start).count();
-}
 
 // Runs fn(client) on `clients` threads, each with its own keep-alive connection.
 void OnClients(const Server& server, int clients, const std::function<void(HttpClient&)>& fn) {
@@ -139,8 +134,7 @@ json::Value TransactionOf(json::Array entries) {
 
 // A Patient as a registration clerk would send it: identifier, name, sex, birth date.
 json::Value NewPatient() {
-  auto parse = [](std::string_view text) { return *json::Parse(text); };
-  json::Value p = parse(
+  json::Value p = *json::Parse(
       R"({"resourceType":"Patient","name":[{"family":"Bench","given":["Load"]}],)"
       R"("gender":"female","birthDate":"1980-05-17"})");
   json::Object identifier;

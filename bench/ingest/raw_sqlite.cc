@@ -110,14 +110,6 @@ RawTransaction RawTransactionOf(const json::Value& bundle) {
   return tx;
 }
 
-std::string RawOptions::Describe() const {
-  return absl::StrCat("cache ", cache_kib / 1024, " MiB, ",
-                      autocheckpoint ? "autocheckpoint" : "checkpoint deferred to the end", ", ",
-                      returning ? "INSERT ... RETURNING rk" : "last_insert_rowid",
-                      savepoint ? ", SAVEPOINT per bundle" : "",
-                      temp_store_memory ? ", temp_store = MEMORY" : "");
-}
-
 absl::StatusOr<std::unique_ptr<RawStore>> RawStore::Create(const std::string& dir,
                                                            const RawOptions& options) {
   {

@@ -42,7 +42,6 @@ struct RawOptions {
   // original of every page the write changes, in a temp file once past 64 KiB.
   bool savepoint = false;
   bool temp_store_memory = false;  // PRAGMA temp_store = MEMORY: sub-journals stay in memory
-  std::string Describe() const;
 };
 
 class RawStore {
