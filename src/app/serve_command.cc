@@ -2,6 +2,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <thread>
+
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -29,6 +32,7 @@ struct Options {
   CLI::Option* db;
   CLI::Option* listen;
   CLI::Option* public_url;
+  CLI::Option* io_threads;
   CLI::Option* workers;
   CLI::Option* max_queue;
   CLI::Option* max_connections;
@@ -65,6 +69,7 @@ bool ApplyConfigFile(ServeConfig* c) {
     else if (k == "db") ok = set_string(options.db, &c->db_url);
     else if (k == "listen") ok = set_string(options.listen, &c->listen);
     else if (k == "public_url") ok = set_string(options.public_url, &c->public_url);
+    else if (k == "io_threads") ok = set_int(options.io_threads, &c->io_threads);
     else if (k == "workers") ok = set_int(options.workers, &c->worker_threads);
     else if (k == "max_queued_requests") ok = set_int(options.max_queue, &c->max_queued_requests);
     else if (k == "max_connections") ok = set_int(options.max_connections, &c->max_connections);
@@ -160,7 +165,12 @@ void AddServeCommand(CLI::App& app, ServeConfig* c) {
                         "Absolute base URL of the FHIR API for links (default: from the Host header)");
   serve->add_option("--config", c->config_file, "TOML file with the same settings")
       ->check(CLI::ExistingFile);
-  options.workers = serve->add_option("--workers", c->worker_threads, "Handler threads")
+  options.io_threads =
+      serve->add_option("--io-threads", c->io_threads, "Network I/O threads (0: one per core, at most 4)")
+          ->check(CLI::Range(0, 64))
+          ->capture_default_str();
+  options.workers = serve->add_option("--workers", c->worker_threads,
+                                      "Handler threads (more let group commit batch more writes)")
                         ->check(CLI::Range(1, 256))
                         ->capture_default_str();
   options.max_queue = serve->add_option("--max-queue", c->max_queued_requests,
@@ -222,6 +232,9 @@ int RunServe(ServeConfig c) {
   net::HttpServerOptions http;
   http.host = host;
   http.port = port;
+  http.io_threads = c.io_threads > 0
+                        ? c.io_threads
+                        : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
   http.worker_threads = c.worker_threads;
   http.max_queued_requests = c.max_queued_requests;
   http.max_connections = c.max_connections;

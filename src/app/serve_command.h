@@ -14,7 +14,8 @@ struct ServeConfig {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;       // absolute base of /fhir for links; default from Host
   std::string config_file;      // optional TOML with the same keys
-  int worker_threads = 8;
+  int io_threads = 0;  // 0: one per core, at most 4
+  int worker_threads = 16;
   int max_queued_requests = 256;
   int max_connections = 1024;
   int64_t max_body_bytes = 64 * 1024 * 1024;

@@ -73,9 +73,10 @@ class Database {
   // Runs fn in a transaction and returns only once the transaction is durable (fsync'd).
   // If fn returns an error, none of its changes persist and that error is returned.
   // Thread-safe. On SQLite one writer thread runs queued writes back to back inside one
-  // transaction (each in its own savepoint) and commits them together: one fsync for many.
-  // REQUIRES: fn has no side effects outside the session that would be wrong if it ran
-  // again after an error (it runs once, but may fail because a neighbour's commit failed).
+  // transaction and commits them together: one fsync for many. When one of them fails, the
+  // group is rolled back and run again with a savepoint per write, so fn may run twice.
+  // REQUIRES: fn has no side effects outside the session except setting its own results,
+  // which a second run overwrites (it may also fail because a neighbour's commit failed).
   virtual absl::Status Write(const std::function<absl::Status(Session&)>& fn) = 0;
 
   // Current schema version (the number of the newest applied migration).

@@ -69,7 +69,7 @@ class SqlRepository : public Repository {
   absl::StatusOr<WriteResult> Create(json::Value resource, std::string_view if_none_exist) override {
     RETURN_IF_ERROR(internal::CheckResource(resource, ""));
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoCreate(s, now, std::move(resource), if_none_exist);
+      return internal::DoCreate(s, now, resource, if_none_exist);
     });
   }
 
@@ -77,7 +77,7 @@ class SqlRepository : public Repository {
                                      json::Value resource, ExpectedVersion expected) override {
     RETURN_IF_ERROR(internal::CheckResource(resource, type));
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoUpdate(s, now, type, id, std::move(resource), expected);
+      return internal::DoUpdate(s, now, type, id, resource, expected);
     });
   }
 
@@ -90,7 +90,7 @@ class SqlRepository : public Repository {
                        internal::ResolveConditionalUpdateId(s, type, query, resource));
       json::Value with_id = resource;
       with_id.as_object().Set("id", id);
-      return internal::DoUpdate(s, now, type, id, std::move(with_id), expected);
+      return internal::DoUpdate(s, now, type, id, with_id, expected);
     });
   }
 

@@ -290,7 +290,7 @@ absl::StatusOr<json::Value> SearchResponse(db::Session& s, const Entry& e, std::
 
 // Runs one entry whose references are already resolved.
 absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
-                                     std::string_view base_url, std::string assigned_id) {
+                                     std::string_view base_url, const std::string& assigned_id) {
   if (e.method == "GET" || e.method == "HEAD") {
     if (e.has_query || e.id.empty()) return SearchResponse(s, e, base_url);
     ASSIGN_OR_RETURN(StoredResource r,
@@ -302,9 +302,9 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
       ASSIGN_OR_RETURN(StoredResource r, DoRead(s, e.type, *e.existing_id));
       return WriteResponse(WriteResult{std::move(r), false, false}, base_url);
     }
-    ASSIGN_OR_RETURN(WriteResult w, DoCreate(s, now, std::move(e.resource),
+    ASSIGN_OR_RETURN(WriteResult w, DoCreate(s, now, e.resource,
                                              assigned_id.empty() ? e.if_none_exist : "",
-                                             std::move(assigned_id)));
+                                             assigned_id));
     return WriteResponse(w, base_url);
   }
   if (e.method == "PUT") {
@@ -313,7 +313,7 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
       ASSIGN_OR_RETURN(id, ResolveConditionalUpdateId(s, e.type, e.query, e.resource));
       if (e.resource.is_object()) e.resource.as_object().Set("id", id);
     }
-    ASSIGN_OR_RETURN(WriteResult w, DoUpdate(s, now, e.type, id, std::move(e.resource), e.if_match));
+    ASSIGN_OR_RETURN(WriteResult w, DoUpdate(s, now, e.type, id, e.resource, e.if_match));
     return WriteResponse(w, base_url);
   }
   if (e.method == "PATCH") {
@@ -337,14 +337,20 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
 absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
                                         std::vector<Entry> entries, std::string_view base_url) {
   std::vector<json::Value> responses(entries.size());
+  // Ids are drawn before the transaction: if it runs again, it assigns the same ones.
+  std::vector<std::string> fresh(entries.size());
+  for (const Entry& e : entries) {
+    if (e.method == "POST") fresh[e.index] = NewResourceId();
+  }
+  Micros now = clock.Now();
   RETURN_IF_ERROR(db.Write([&](db::Session& s) -> absl::Status {
-    Micros now = clock.Now();
     // 1. Assign ids to new resources and map fullUrls to them.
     std::map<std::string, std::string> ids;
     std::vector<std::string> assigned(entries.size());
     for (Entry& e : entries) {
       std::string id;
       if (e.method == "POST") {
+        e.existing_id.reset();
         if (!e.if_none_exist.empty()) {
           auto matches = FindMatches(s, e.type, e.if_none_exist);
           if (!matches.ok()) return EntryError(e.index, matches.status());
@@ -354,7 +360,7 @@ absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
           }
           if (matches->size() == 1) e.existing_id = (*matches)[0].id;
         }
-        id = e.existing_id ? *e.existing_id : NewResourceId();
+        id = e.existing_id ? *e.existing_id : fresh[e.index];
         if (!e.existing_id) assigned[e.index] = id;
       } else if (e.method == "PUT") {
         if (e.has_query) {
@@ -383,7 +389,7 @@ absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
       return MethodRank(entries[a].method) < MethodRank(entries[b].method);
     });
     for (size_t i : order) {
-      auto r = RunEntry(s, now, entries[i], base_url, std::move(assigned[i]));
+      auto r = RunEntry(s, now, entries[i], base_url, assigned[i]);
       if (!r.ok()) return EntryError(i, r.status());
       responses[i] = std::move(*r);
     }

@@ -3,7 +3,8 @@
 //
 // Resources passed in must already have passed CheckResource (resource_store.h): validation is
 // pure CPU work and belongs on the caller's thread, not inside the transaction, which on
-// SQLite runs on the single writer thread.
+// SQLite runs on the single writer thread. None of them changes its inputs: a database
+// transaction may run twice (db/database.h), and must then write the same.
 #pragma once
 
 #include <string>
@@ -22,10 +23,10 @@ absl::StatusOr<StoredResource> DoRead(db::Session& s, std::string_view type, std
 absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, std::string_view id,
                                        int64_t version);
 // Creates with a new id, or with `id` when given (transactions assign ids up front).
-absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, json::Value resource,
+absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Value& resource,
                                      std::string_view if_none_exist, std::string id = {});
 absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_view type,
-                                     std::string_view id, json::Value resource,
+                                     std::string_view id, const json::Value& resource,
                                      ExpectedVersion expected);
 // Resolves query to the id a conditional update writes: the single match, else the
 // resource's own id or a new one. Several matches fail with 412.

@@ -15,28 +15,35 @@ namespace {
 
 std::string Ref(std::string_view type, std::string_view id) { return StrCat(type, "/", id); }
 
-// Orders members as people expect to read them: resourceType, id, meta, then the rest.
-json::Value WithIdAndMeta(json::Value body, std::string_view id, int64_t version, Micros now) {
-  json::Object& in = body.as_object();
-  json::Object meta;
-  if (json::Value* old_meta = in.Find("meta"); old_meta != nullptr && old_meta->is_object()) {
-    meta = std::move(old_meta->as_object());
+// Serializes body with the server's id and meta, in the order people expect to read them
+// (resourceType, id, meta, then the rest), without copying or changing the DOM.
+std::string SerializeStored(const json::Value& body, std::string_view id, int64_t version,
+                            Micros now) {
+  const json::Object& in = body.as_object();
+  std::string out = "{\"resourceType\":";
+  if (const json::Value* rt = in.Find("resourceType")) json::SerializeTo(*rt, &out);
+  out.append(",\"id\":");
+  json::AppendQuoted(id, &out);
+  out.append(",\"meta\":{\"versionId\":\"").append(std::to_string(version));
+  out.append("\",\"lastUpdated\":\"").append(FormatInstant(now)).append("\"");
+  if (const json::Value* meta = in.Find("meta"); meta != nullptr && meta->is_object()) {
+    for (const auto& [k, v] : meta->as_object()) {
+      if (k == "versionId" || k == "lastUpdated") continue;
+      out.push_back(',');
+      json::AppendQuoted(k, &out);
+      out.push_back(':');
+      json::SerializeTo(v, &out);
+    }
   }
-  meta.Erase("versionId");
-  meta.Erase("lastUpdated");
-  json::Object ordered_meta;
-  ordered_meta.Set("versionId", std::to_string(version));
-  ordered_meta.Set("lastUpdated", FormatInstant(now));
-  for (auto& [k, v] : meta) ordered_meta.Set(k, std::move(v));
-
-  json::Object out;
-  if (json::Value* rt = in.Find("resourceType")) out.Set("resourceType", std::move(*rt));
-  out.Set("id", id);
-  out.Set("meta", std::move(ordered_meta));
-  for (auto& [k, v] : in) {
+  out.push_back('}');
+  for (const auto& [k, v] : in) {
     if (k == "resourceType" || k == "id" || k == "meta") continue;
-    out.Set(k, std::move(v));
+    out.push_back(',');
+    json::AppendQuoted(k, &out);
+    out.push_back(':');
+    json::SerializeTo(v, &out);
   }
+  out.push_back('}');
   return out;
 }
 
@@ -179,7 +186,8 @@ absl::Status CheckResource(const json::Value& resource, std::string_view type) {
 absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view type,
                                             std::string_view id,
                                             const std::optional<CurrentRow>& current,
-                                            json::Value* body, std::string_view method, Micros now) {
+                                            const json::Value* body, std::string_view method,
+                                            Micros now) {
   int64_t version = current ? current->version + 1 : 1;
   bool deleted = body == nullptr;
   int64_t rk;
@@ -226,8 +234,7 @@ absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view typ
   out.method = std::string(method);
   db::Value stored_body;
   if (!deleted) {
-    *body = WithIdAndMeta(std::move(*body), id, version, now);
-    out.json = json::Serialize(*body);
+    out.json = SerializeStored(*body, id, version, now);
     stored_body = out.json;
     RETURN_IF_ERROR(WriteTokens(s, type, rk, ExtractIdentifiers(*body)));
   }

@@ -42,11 +42,13 @@ absl::StatusOr<std::vector<Match>> FindMatches(db::Session& s, std::string_view 
 absl::Status CheckResource(const json::Value& resource, std::string_view type);
 
 // Writes a new version of type/id (version 1 when current is empty) with the given
-// body (nullptr for a delete) and returns what was stored. Sets id and meta on body.
+// body (nullptr for a delete) and returns what was stored, with the server's id and meta.
+// body is not changed, so a transaction that runs again writes the same thing.
 absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view type,
                                             std::string_view id,
                                             const std::optional<CurrentRow>& current,
-                                            json::Value* body, std::string_view method, Micros now);
+                                            const json::Value* body, std::string_view method,
+                                            Micros now);
 
 // Fails with 412 when expected is set and differs from the current version.
 absl::Status CheckExpectedVersion(const std::optional<CurrentRow>& current, ExpectedVersion expected,
