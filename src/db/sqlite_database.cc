@@ -130,6 +130,7 @@ class SqliteConnection final : public Connection {
   }
 
   bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+  sqlite3* handle() const { return db_; }
 
   bool ReadyForReuse() {
     if (InTransaction()) ExecScript("ROLLBACK").IgnoreError();
@@ -212,12 +213,18 @@ class SqliteConnection final : public Connection {
 class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(const std::string& path, const Options& options,
-                 std::unique_ptr<SqliteConnection> writer)
+                 std::unique_ptr<SqliteConnection> writer,
+                 std::unique_ptr<SqliteConnection> checkpointer)
       : writer_(std::move(writer)),
+        checkpointer_(std::move(checkpointer)),
         readers_(options.read_connections,
                  [path] { return SqliteConnection::Open(path, /*read_only=*/true); }),
         max_group_size_(options.max_group_size),
-        writer_thread_([this] { WriterLoop(); }) {}
+        checkpoint_thread_([this] { CheckpointLoop(); }),
+        writer_thread_([this] { WriterLoop(); }) {
+    // Replaces SQLite's automatic checkpoint, which would run on the writer thread.
+    sqlite3_wal_hook(writer_->handle(), &SqliteDatabase::OnWalCommit, this);
+  }
 
   ~SqliteDatabase() override {
     {
@@ -226,6 +233,12 @@ class SqliteDatabase final : public Database {
     }
     queue_cv_.notify_all();
     writer_thread_.join();
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      checkpoint_stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpoint_thread_.join();
   }
 
   Engine engine() const override { return Engine::kSqlite; }
@@ -292,6 +305,40 @@ class SqliteDatabase final : public Database {
         for (WriteJob* job : group) job->done = true;
       }
       done_cv_.notify_all();
+    }
+  }
+
+  // WAL checkpoints copy committed pages into the database file. They run on their own
+  // thread and connection so that the writer only appends to the WAL; PASSIVE never blocks
+  // the writer or readers.
+  // Fewer, larger checkpoints write a hot page once instead of once per checkpoint.
+  static constexpr int kCheckpointFrames = 10000;
+  static constexpr int kInlineCheckpointFrames = 50000;  // the checkpointer fell far behind
+
+  static int OnWalCommit(void* self, sqlite3* db, const char* schema, int frames) {
+    auto* database = static_cast<SqliteDatabase*>(self);
+    if (frames >= kInlineCheckpointFrames) {
+      sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (frames >= kCheckpointFrames) {
+      {
+        std::lock_guard lock(database->checkpoint_mu_);
+        database->checkpoint_wanted_ = true;
+      }
+      database->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    while (true) {
+      {
+        std::unique_lock lock(checkpoint_mu_);
+        checkpoint_cv_.wait(lock, [&] { return checkpoint_stopping_ || checkpoint_wanted_; });
+        if (checkpoint_stopping_) return;
+        checkpoint_wanted_ = false;
+      }
+      sqlite3_wal_checkpoint_v2(checkpointer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                nullptr, nullptr);
     }
   }
 
@@ -365,6 +412,11 @@ class SqliteDatabase final : public Database {
   }
 
   std::unique_ptr<SqliteConnection> writer_;  // used only by writer_thread_ once it runs
+  std::unique_ptr<SqliteConnection> checkpointer_;  // used only by checkpoint_thread_
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;    // guarded by checkpoint_mu_
+  bool checkpoint_stopping_ = false;  // guarded by checkpoint_mu_
   Pool<SqliteConnection> readers_;
   const size_t max_group_size_;
 
@@ -374,6 +426,7 @@ class SqliteDatabase final : public Database {
   std::deque<WriteJob*> queue_;       // guarded by queue_mu_
   bool stopping_ = false;             // guarded by queue_mu_
 
+  std::thread checkpoint_thread_;
   std::thread writer_thread_;  // last member: starts after everything it uses exists
 };
 
@@ -396,7 +449,10 @@ absl::StatusOr<std::unique_ptr<Database>> OpenSqlite(const Options& options) {
   RETURN_IF_ERROR(Migrate(Engine::kSqlite, EmbeddedMigrations(), [&](const ConnectionFn& fn) {
     return RunTransaction(*writer, "BEGIN IMMEDIATE", fn);
   }));
-  return std::make_unique<SqliteDatabase>(path, options, std::move(writer));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> checkpointer,
+                   SqliteConnection::Open(path, /*read_only=*/false));
+  return std::make_unique<SqliteDatabase>(path, options, std::move(writer),
+                                          std::move(checkpointer));
 }
 
 }  // namespace rhip::db::internal
