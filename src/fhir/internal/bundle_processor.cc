@@ -236,11 +236,12 @@ class ReferenceResolver {
       return MakeError(ErrorKind::kInvalid, StrCat("conditional reference '", *ref,
                                                          "' names an unknown type"));
     }
-    ASSIGN_OR_RETURN(auto matches, FindMatches(s_, type, std::string_view(*ref).substr(q + 1)));
+    ASSIGN_OR_RETURN(auto matches, FindMatches(s_, type, std::string_view(*ref).substr(q + 1), kConditionalMatches));
     if (matches.size() != 1) {
       return MakeError(matches.empty() ? ErrorKind::kNotFound : ErrorKind::kPreconditionFailed,
-                       StrCat("conditional reference '", *ref, "' matched ", matches.size(),
-                                    " resources; exactly one is required"));
+                       StrCat("conditional reference '", *ref, "' matched ",
+                              matches.empty() ? "no" : "more than one",
+                              " resource; exactly one is required"));
     }
     std::string resolved = StrCat(type, "/", matches[0].id);
     ids_[*ref] = resolved;
@@ -352,7 +353,7 @@ absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
       if (e.method == "POST") {
         e.existing_id.reset();
         if (!e.if_none_exist.empty()) {
-          auto matches = FindMatches(s, e.type, e.if_none_exist);
+          auto matches = FindMatches(s, e.type, e.if_none_exist, kConditionalMatches);
           if (!matches.ok()) return EntryError(e.index, matches.status());
           if (matches->size() > 1) {
             return EntryError(e.index, MakeError(ErrorKind::kPreconditionFailed,

@@ -86,10 +86,10 @@ absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Val
                                      std::string_view if_none_exist, std::string id) {
   std::string type = *resource.FindString("resourceType");
   if (!if_none_exist.empty()) {
-    ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, if_none_exist));
+    ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, if_none_exist, kConditionalMatches));
     if (matches.size() > 1) {
       return MakeError(ErrorKind::kPreconditionFailed,
-                       StrCat("If-None-Exist matched ", matches.size(), " resources"));
+                       "If-None-Exist matched more than one resource");
     }
     if (matches.size() == 1) {
       ASSIGN_OR_RETURN(StoredResource existing, DoRead(s, type, matches[0].id));
@@ -113,10 +113,10 @@ absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_vie
 absl::StatusOr<std::string> ResolveConditionalUpdateId(db::Session& s, std::string_view type,
                                                        std::string_view query,
                                                        const json::Value& resource) {
-  ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, query));
+  ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, query, kConditionalMatches));
   if (matches.size() > 1) {
     return MakeError(ErrorKind::kPreconditionFailed,
-                     StrCat("conditional update matched ", matches.size(), " resources"));
+                     "conditional update matched more than one resource");
   }
   const std::string* body_id = resource.FindString("id");
   if (matches.empty()) {
@@ -171,11 +171,11 @@ absl::StatusOr<WriteResult> DoDelete(db::Session& s, Micros now, std::string_vie
 
 absl::StatusOr<int> DoConditionalDelete(db::Session& s, Micros now, std::string_view type,
                                         std::string_view query, int limit) {
-  ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, query));
+  ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, query, limit + 1));
   if (static_cast<int>(matches.size()) > limit) {
     return MakeError(ErrorKind::kPreconditionFailed,
-                     StrCat("conditional delete matched ", matches.size(),
-                                  " resources; at most ", limit, " allowed"));
+                     StrCat("conditional delete matched more than ", limit,
+                            " resource(s); narrow the criteria"));
   }
   for (const Match& m : matches) {
     ASSIGN_OR_RETURN(auto current, LoadCurrent(s, type, m.id));

@@ -122,10 +122,36 @@ absl::StatusOr<StoredResource> LoadVersion(db::Session& s, std::string_view type
 }
 
 absl::StatusOr<std::vector<Match>> FindMatches(db::Session& s, std::string_view type,
-                                               std::string_view query) {
+                                               std::string_view query, int max_matches) {
   ASSIGN_OR_RETURN(SearchQuery q, ParseSearchQuery(query));
   if (q.all_of.empty()) {
     return MakeError(ErrorKind::kInvalid, "a conditional operation needs search criteria");
+  }
+  int limit = max_matches > 0 ? std::min(max_matches, q.count) : q.count;
+  bool ordered = max_matches == 0 || max_matches > kConditionalMatches;
+  // The common conditional case, identifier=system|value, as one join on the token index.
+  if (q.all_of.size() == 1 && q.all_of[0].param == "identifier" &&
+      q.all_of[0].any_of.size() == 1 && q.all_of[0].any_of[0].has_system &&
+      !q.all_of[0].any_of[0].value.empty()) {
+    const TokenValue& t = q.all_of[0].any_of[0];
+    ASSIGN_OR_RETURN(db::Rows rows,
+                     s.Query(ordered ? "SELECT r.rk, r.id FROM resource_token t JOIN resource r "
+                                       "ON r.rk = t.rk WHERE t.type = :type AND "
+                                       "t.param = 'identifier' AND t.value = :value AND "
+                                       "t.system = :system AND r.deleted = 0 "
+                                       "ORDER BY r.id LIMIT :limit"
+                                     : "SELECT r.rk, r.id FROM resource_token t JOIN resource r "
+                                       "ON r.rk = t.rk WHERE t.type = :type AND "
+                                       "t.param = 'identifier' AND t.value = :value AND "
+                                       "t.system = :system AND r.deleted = 0 LIMIT :limit",
+                             {{"type", std::string(type)},
+                              {"value", t.value},
+                              {"system", t.system},
+                              {"limit", int64_t{limit}}}));
+    std::vector<Match> out;
+    out.reserve(rows.size());
+    for (const db::Row& r : rows) out.push_back({r.Int(0), r.Text(1)});
+    return out;
   }
   std::string sql = "SELECT r.rk, r.id FROM resource r WHERE r.type = :type AND r.deleted = 0";
   std::vector<std::string> names;  // Params hold views: keep the names alive here
@@ -153,7 +179,7 @@ absl::StatusOr<std::vector<Match>> FindMatches(db::Session& s, std::string_view 
     }
     StrAppend(&sql, ")");
   }
-  StrAppend(&sql, " ORDER BY r.id LIMIT ", q.count);
+  StrAppend(&sql, ordered ? " ORDER BY r.id" : "", " LIMIT ", limit);
   db::Params params{{"type", std::string(type)}};
   for (size_t i = 0; i < names.size(); ++i) params.emplace_back(names[i], values[i]);
   ASSIGN_OR_RETURN(db::Rows rows, s.Query(sql, params));

@@ -33,9 +33,12 @@ absl::StatusOr<std::optional<CurrentRow>> LoadCurrent(db::Session& s, std::strin
                                                       std::string_view id);
 absl::StatusOr<StoredResource> LoadVersion(db::Session& s, std::string_view type,
                                            std::string_view id, int64_t version);
-// Current, non-deleted resources of type matching the query (see search_query.h).
+// Current, non-deleted resources of type matching the query (see search_query.h), ordered
+// by id, at most the query's _count. Conditional operations only need to tell none, one
+// and several apart: they pass max_matches = 2, which also skips the ordering.
 absl::StatusOr<std::vector<Match>> FindMatches(db::Session& s, std::string_view type,
-                                               std::string_view query);
+                                               std::string_view query, int max_matches = 0);
+inline constexpr int kConditionalMatches = 2;
 
 // Checks a resource about to be written: a JSON object of the expected type that is
 // structurally valid R4. type may be empty to accept any resource type.
