@@ -231,6 +231,34 @@ TEST_P(FhirRestTest, TransactionResolvesReferencesAndIsAtomic) {
   EXPECT_EQ(*Json(client().Get("/fhir/Patient?identifier=urn:t|atomic")).Find("total")->AsInt64(), 0);
 }
 
+TEST_P(FhirRestTest, TransactionOfPlainCreatesStoresFinalResources) {
+  // Entries whose references all point inside the bundle are finished before the database
+  // transaction; what is stored must be exactly what a read returns.
+  std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:0b7e1c9a-1111-4a3c-9a55-1a2b3c4d5e6f",
+     "resource":{"resourceType":"Patient","meta":{"tag":[{"code":"demo"}]},"name":[{"text":"李四"}]},
+     "request":{"method":"POST","url":"Patient"}},
+    {"resource":{"resourceType":"Observation","status":"final","code":{"text":"体温"},
+                 "valueQuantity":{"value":36.50,"unit":"Cel"},
+                 "subject":{"reference":"urn:uuid:0b7e1c9a-1111-4a3c-9a55-1a2b3c4d5e6f"}},
+     "request":{"method":"POST","url":"Observation"}}]})";
+  HttpResult r = client().Send("POST", "/fhir", bundle);
+  ASSERT_EQ(r.status, 200) << r.body;
+  json::Value resp = Json(r);
+  const json::Array& entries = resp.Find("entry")->as_array();
+  ASSERT_EQ(entries.size(), 2u);
+  std::string patient_loc = *entries[0].Find("response")->FindString("location");
+  std::string obs_loc = *entries[1].Find("response")->FindString("location");
+  json::Value patient = Json(client().Get("/fhir/" + patient_loc.substr(0, patient_loc.find("/_history"))));
+  EXPECT_EQ(*patient.Find("meta")->FindString("versionId"), "1");
+  EXPECT_NE(patient.Find("meta")->Find("tag"), nullptr);
+  HttpResult obs = client().Get("/fhir/" + obs_loc.substr(0, obs_loc.find("/_history")));
+  EXPECT_NE(obs.body.find("\"value\":36.50"), std::string::npos) << obs.body;
+  EXPECT_EQ(*Json(obs).Find("subject")->FindString("reference"),
+            patient_loc.substr(0, patient_loc.find("/_history")));
+  EXPECT_EQ(obs.Header("ETag"), "W/\"1\"");
+}
+
 TEST_P(FhirRestTest, BatchReportsEachEntry) {
   std::string bundle = R"({"resourceType":"Bundle","type":"batch","entry":[
     {"resource":{"resourceType":"Patient","active":true},"request":{"method":"POST","url":"Patient"}},

@@ -38,6 +38,9 @@ struct Entry {
   // A POST whose ifNoneExist matched: the entry answers with this existing resource.
   std::optional<std::string> existing_id;
   absl::Status error;  // a batch entry that failed its checks
+  // A new resource stored exactly as this text (id, meta and references final), made
+  // before the transaction; empty when the transaction must finish the resource.
+  std::string prepared;
 };
 
 absl::Status EntryError(size_t index, const absl::Status& cause) {
@@ -198,10 +201,15 @@ json::Value ErrorEntry(const absl::Status& st) {
 
 // Rewrites references: urn:uuid / fullUrl placeholders from the map, and conditional
 // references (Type?criteria) by search, cached per bundle.
+//
+// Without a session (before the transaction) it rewrites only what the map knows and
+// records in needs_database() whether a reference is left that needs a search.
 class ReferenceResolver {
  public:
-  ReferenceResolver(db::Session& s, std::map<std::string, std::string> ids, bool strict)
+  ReferenceResolver(db::Session* s, std::map<std::string, std::string> ids, bool strict)
       : s_(s), ids_(std::move(ids)), strict_(strict) {}
+
+  bool needs_database() const { return needs_database_; }
 
   absl::Status Rewrite(json::Value* v) {
     if (v->is_array()) {
@@ -225,18 +233,24 @@ class ReferenceResolver {
       return absl::OkStatus();
     }
     if (ref->rfind("urn:uuid:", 0) == 0 || ref->rfind("urn:oid:", 0) == 0) {
+      if (s_ == nullptr) needs_database_ = true;
       if (!strict_) return absl::OkStatus();
       return MakeError(ErrorKind::kInvalid,
                        StrCat("reference '", *ref, "' matches no fullUrl in the bundle"));
     }
     size_t q = ref->find('?');
     if (q == std::string::npos || ref->find('/') < q) return absl::OkStatus();
+    if (s_ == nullptr) {
+      needs_database_ = true;
+      return absl::OkStatus();
+    }
     std::string type = ref->substr(0, q);
     if (!StructureModel::R4().IsResourceType(type)) {
       return MakeError(ErrorKind::kInvalid, StrCat("conditional reference '", *ref,
                                                          "' names an unknown type"));
     }
-    ASSIGN_OR_RETURN(auto matches, FindMatches(s_, type, std::string_view(*ref).substr(q + 1), kConditionalMatches));
+    ASSIGN_OR_RETURN(auto matches, FindMatches(*s_, type, std::string_view(*ref).substr(q + 1),
+                                               kConditionalMatches));
     if (matches.size() != 1) {
       return MakeError(matches.empty() ? ErrorKind::kNotFound : ErrorKind::kPreconditionFailed,
                        StrCat("conditional reference '", *ref, "' matched ",
@@ -249,9 +263,10 @@ class ReferenceResolver {
     return absl::OkStatus();
   }
 
-  db::Session& s_;
+  db::Session* s_;  // nullptr: resolve from the map only
   std::map<std::string, std::string> ids_;
   bool strict_;
+  bool needs_database_ = false;
 };
 
 absl::StatusOr<PatchFormat> PatchFormatOf(const json::Value& body) {
@@ -305,7 +320,7 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
     }
     ASSIGN_OR_RETURN(WriteResult w, DoCreate(s, now, e.resource,
                                              assigned_id.empty() ? e.if_none_exist : "",
-                                             assigned_id));
+                                             assigned_id, e.prepared));
     return WriteResponse(w, base_url);
   }
   if (e.method == "PUT") {
@@ -335,6 +350,28 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
   return WriteResponse(w, base_url);
 }
 
+// Database-free work done before the transaction, off SQLite's single writer thread: a
+// POST without ifNoneExist becomes version 1 with a known id, so when all its references
+// point inside the bundle (no search needed), its stored text is final already.
+void PrepareNewResources(std::vector<Entry>& entries, const std::vector<std::string>& fresh,
+                         Micros now) {
+  std::map<std::string, std::string> known;
+  for (const Entry& e : entries) {
+    if (e.full_url.empty()) continue;
+    if (e.method == "POST" && e.if_none_exist.empty()) {
+      known[e.full_url] = StrCat(e.type, "/", fresh[e.index]);
+    } else if (e.method == "PUT" && !e.has_query) {
+      known[e.full_url] = StrCat(e.type, "/", e.id);
+    }
+  }
+  for (Entry& e : entries) {
+    if (e.method != "POST" || !e.if_none_exist.empty()) continue;
+    ReferenceResolver resolver(nullptr, known, /*strict=*/false);
+    if (!resolver.Rewrite(&e.resource).ok() || resolver.needs_database()) continue;
+    e.prepared = SerializeStored(e.resource, fresh[e.index], 1, now);
+  }
+}
+
 absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
                                         std::vector<Entry> entries, std::string_view base_url) {
   std::vector<json::Value> responses(entries.size());
@@ -344,6 +381,7 @@ absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
     if (e.method == "POST") fresh[e.index] = NewResourceId();
   }
   Micros now = clock.Now();
+  PrepareNewResources(entries, fresh, now);
   RETURN_IF_ERROR(db.Write([&](db::Session& s) -> absl::Status {
     // 1. Assign ids to new resources and map fullUrls to them.
     std::map<std::string, std::string> ids;
@@ -378,9 +416,9 @@ absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
       if (!id.empty() && !e.full_url.empty()) ids[e.full_url] = StrCat(e.type, "/", id);
     }
     // 2. Rewrite references everywhere.
-    ReferenceResolver resolver(s, std::move(ids), /*strict=*/true);
+    ReferenceResolver resolver(&s, std::move(ids), /*strict=*/true);
     for (Entry& e : entries) {
-      if (!e.resource.is_object()) continue;
+      if (!e.resource.is_object() || !e.prepared.empty()) continue;
       if (absl::Status st = resolver.Rewrite(&e.resource); !st.ok()) return EntryError(e.index, st);
     }
     // 3. Run in the order the specification prescribes.
@@ -407,7 +445,7 @@ absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vec
     for (Entry& e : entries) {
       // Each entry stands alone: its failure rolls back only its own savepoint.
       RETURN_IF_ERROR(s.Execute("SAVEPOINT rhip_batch_entry").status());
-      ReferenceResolver resolver(s, {}, /*strict=*/false);
+      ReferenceResolver resolver(&s, {}, /*strict=*/false);
       absl::Status st = e.error;
       if (st.ok() && e.resource.is_object()) st = resolver.Rewrite(&e.resource);
       absl::StatusOr<json::Value> r =

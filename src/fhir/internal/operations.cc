@@ -83,7 +83,8 @@ absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, st
 }
 
 absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Value& resource,
-                                     std::string_view if_none_exist, std::string id) {
+                                     std::string_view if_none_exist, std::string id,
+                                     std::string_view prepared) {
   std::string type = *resource.FindString("resourceType");
   if (!if_none_exist.empty()) {
     ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, if_none_exist, kConditionalMatches));
@@ -98,7 +99,7 @@ absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Val
   }
   if (id.empty()) id = NewResourceId();
   ASSIGN_OR_RETURN(StoredResource stored,
-                   WriteVersion(s, type, id, std::nullopt, &resource, "POST", now));
+                   WriteVersion(s, type, id, std::nullopt, &resource, "POST", now, prepared));
   return WriteResult{std::move(stored), true, true};
 }
 

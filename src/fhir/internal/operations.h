@@ -22,9 +22,11 @@ absl::StatusOr<StoredResource> DoRead(db::Session& s, std::string_view type, std
 // Reads a version; a deleted version is 410.
 absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, std::string_view id,
                                        int64_t version);
-// Creates with a new id, or with `id` when given (transactions assign ids up front).
+// Creates with a new id, or with `id` when given (transactions assign ids up front);
+// prepared is the stored text when the caller made it already (see WriteVersion).
 absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Value& resource,
-                                     std::string_view if_none_exist, std::string id = {});
+                                     std::string_view if_none_exist, std::string id = {},
+                                     std::string_view prepared = {});
 absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_view type,
                                      std::string_view id, const json::Value& resource,
                                      ExpectedVersion expected);

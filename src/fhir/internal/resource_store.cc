@@ -15,8 +15,8 @@ namespace {
 
 std::string Ref(std::string_view type, std::string_view id) { return StrCat(type, "/", id); }
 
-// Serializes body with the server's id and meta, in the order people expect to read them
-// (resourceType, id, meta, then the rest), without copying or changing the DOM.
+}  // namespace
+
 std::string SerializeStored(const json::Value& body, std::string_view id, int64_t version,
                             Micros now) {
   const json::Object& in = body.as_object();
@@ -46,6 +46,8 @@ std::string SerializeStored(const json::Value& body, std::string_view id, int64_
   out.push_back('}');
   return out;
 }
+
+namespace {
 
 struct TokenRow {
   std::string system;
@@ -213,7 +215,7 @@ absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view typ
                                             std::string_view id,
                                             const std::optional<CurrentRow>& current,
                                             const json::Value* body, std::string_view method,
-                                            Micros now) {
+                                            Micros now, std::string_view prepared) {
   int64_t version = current ? current->version + 1 : 1;
   bool deleted = body == nullptr;
   int64_t rk;
@@ -260,7 +262,7 @@ absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view typ
   out.method = std::string(method);
   db::Value stored_body;
   if (!deleted) {
-    out.json = SerializeStored(*body, id, version, now);
+    out.json = prepared.empty() ? SerializeStored(*body, id, version, now) : std::string(prepared);
     stored_body = out.json;
     RETURN_IF_ERROR(WriteTokens(s, type, rk, ExtractIdentifiers(*body)));
   }

@@ -44,14 +44,20 @@ inline constexpr int kConditionalMatches = 2;
 // structurally valid R4. type may be empty to accept any resource type.
 absl::Status CheckResource(const json::Value& resource, std::string_view type);
 
+// The stored text of body with the server's id and meta, members in reading order
+// (resourceType, id, meta, then the rest).
+std::string SerializeStored(const json::Value& body, std::string_view id, int64_t version,
+                            Micros now);
+
 // Writes a new version of type/id (version 1 when current is empty) with the given
 // body (nullptr for a delete) and returns what was stored, with the server's id and meta.
-// body is not changed, so a transaction that runs again writes the same thing.
+// body is not changed, so a transaction that runs again writes the same thing. prepared,
+// when given, is body's SerializeStored text for this id, version and time.
 absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view type,
                                             std::string_view id,
                                             const std::optional<CurrentRow>& current,
                                             const json::Value* body, std::string_view method,
-                                            Micros now);
+                                            Micros now, std::string_view prepared = {});
 
 // Fails with 412 when expected is set and differs from the current version.
 absl::Status CheckExpectedVersion(const std::optional<CurrentRow>& current, ExpectedVersion expected,
