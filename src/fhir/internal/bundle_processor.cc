@@ -209,24 +209,30 @@ class ReferenceResolver {
   ReferenceResolver(db::Session* s, std::map<std::string, std::string> ids, bool strict)
       : s_(s), ids_(std::move(ids)), strict_(strict) {}
 
+  // Whether the last Rewrite left a reference that needs a search.
   bool needs_database() const { return needs_database_; }
 
-  absl::Status Rewrite(json::Value* v) {
+  absl::Status Rewrite(json::Value* resource) {
+    needs_database_ = false;
+    return RewriteValue(resource);
+  }
+
+ private:
+  absl::Status RewriteValue(json::Value* v) {
     if (v->is_array()) {
-      for (json::Value& e : v->as_array()) RETURN_IF_ERROR(Rewrite(&e));
+      for (json::Value& e : v->as_array()) RETURN_IF_ERROR(RewriteValue(&e));
     } else if (v->is_object()) {
       for (auto& [k, child] : v->as_object()) {
         if (k == "reference" && child.is_string()) {
           RETURN_IF_ERROR(Resolve(&child.as_string()));
         } else if (child.is_object() || child.is_array()) {
-          RETURN_IF_ERROR(Rewrite(&child));
+          RETURN_IF_ERROR(RewriteValue(&child));
         }
       }
     }
     return absl::OkStatus();
   }
 
- private:
   absl::Status Resolve(std::string* ref) {
     if (auto it = ids_.find(*ref); it != ids_.end()) {
       *ref = it->second;
@@ -364,9 +370,9 @@ void PrepareNewResources(std::vector<Entry>& entries, const std::vector<std::str
       known[e.full_url] = StrCat(e.type, "/", e.id);
     }
   }
+  ReferenceResolver resolver(nullptr, std::move(known), /*strict=*/false);
   for (Entry& e : entries) {
     if (e.method != "POST" || !e.if_none_exist.empty()) continue;
-    ReferenceResolver resolver(nullptr, known, /*strict=*/false);
     if (!resolver.Rewrite(&e.resource).ok() || resolver.needs_database()) continue;
     e.prepared = SerializeStored(e.resource, fresh[e.index], 1, now);
   }
