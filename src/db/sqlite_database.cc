@@ -25,6 +25,7 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 // Bounds memory when callers build SQL text dynamically; the cache starts over when full.
 constexpr size_t kMaxCachedStatements = 256;
+constexpr std::string_view kPageSizePragma = "PRAGMA page_size = 8192";
 // temp_store = MEMORY keeps statement and savepoint journals off the disk.
 constexpr std::string_view kWriterPragmas =
     "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768; "
@@ -92,6 +93,9 @@ class SqliteConnection final : public Connection {
     if (rc != SQLITE_OK) return SqliteError(db, rc);
     sqlite3_busy_timeout(db, kBusyTimeoutMs);
     if (!read_only) {
+      // Takes effect only on a new file. FHIR bodies are a few KB: with 4 KB pages most of
+      // them spill to overflow pages; bigger pages keep a body on its B-tree page.
+      RETURN_IF_ERROR(conn->ExecScript(kPageSizePragma));
       // WAL lets readers work beside the writer; it is a property of the file, set once.
       ASSIGN_OR_RETURN(Rows mode, conn->Query("PRAGMA journal_mode = WAL", {}));
       if (mode.size() != 1 || mode[0].at(0) != Value(std::string("wal"))) {
