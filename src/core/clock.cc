@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "absl/strings/numbers.h"
+#include "core/text_scan.h"
 
 namespace rhip {
 namespace {
@@ -24,22 +24,6 @@ std::tm ToTm(Micros t) {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   return tm;
-}
-
-int ParseDigits(std::string_view s, size_t pos, size_t n, bool* ok) {
-  int v = 0;
-  if (pos + n > s.size()) {
-    *ok = false;
-    return 0;
-  }
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') {
-      *ok = false;
-      return 0;
-    }
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
 }
 
 }  // namespace
@@ -74,57 +58,48 @@ std::optional<Micros> ParseHttpDate(std::string_view s) {
 }
 
 std::optional<Micros> ParseFhirDateTime(std::string_view s) {
-  bool ok = true;
+  // YYYY[-MM[-DD[Thh:mm[:ss[.fff]][Z|(+|-)hh:mm]]]]
   std::tm tm{};
   tm.tm_mday = 1;
-  tm.tm_year = ParseDigits(s, 0, 4, &ok) - 1900;
-  size_t pos = 4;
+  size_t pos = 0;
+  int year = 0, month = 1;
   Micros frac = 0;
   int offset_secs = 0;
-  if (ok && pos < s.size() && s[pos] == '-') {
-    tm.tm_mon = ParseDigits(s, pos + 1, 2, &ok) - 1;
-    pos += 3;
-    if (ok && pos < s.size() && s[pos] == '-') {
-      tm.tm_mday = ParseDigits(s, pos + 1, 2, &ok);
-      pos += 3;
-      if (ok && pos < s.size() && s[pos] == 'T') {
-        tm.tm_hour = ParseDigits(s, pos + 1, 2, &ok);
-        if (ok && s.size() > pos + 3 && s[pos + 3] == ':') {
-          tm.tm_min = ParseDigits(s, pos + 4, 2, &ok);
-        } else {
-          ok = false;
+  if (!ReadDigits(s, &pos, 4, &year)) return std::nullopt;
+  if (AcceptChar(s, &pos, '-')) {
+    if (!ReadDigits(s, &pos, 2, &month)) return std::nullopt;
+    if (AcceptChar(s, &pos, '-')) {
+      if (!ReadDigits(s, &pos, 2, &tm.tm_mday)) return std::nullopt;
+      if (AcceptChar(s, &pos, 'T')) {
+        if (!ReadDigits(s, &pos, 2, &tm.tm_hour) || !AcceptChar(s, &pos, ':') ||
+            !ReadDigits(s, &pos, 2, &tm.tm_min)) {
+          return std::nullopt;
         }
-        pos += 6;
-        if (ok && pos < s.size() && s[pos] == ':') {
-          tm.tm_sec = ParseDigits(s, pos + 1, 2, &ok);
-          pos += 3;
-        }
-        if (ok && pos < s.size() && s[pos] == '.') {
-          ++pos;
+        if (AcceptChar(s, &pos, ':') && !ReadDigits(s, &pos, 2, &tm.tm_sec)) return std::nullopt;
+        if (AcceptChar(s, &pos, '.')) {
           Micros scale = 100000;
-          while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-            frac += (s[pos] - '0') * scale;
+          while (pos < s.size() && IsAsciiDigit(s[pos])) {
+            frac += (s[pos++] - '0') * scale;
             scale /= 10;
-            ++pos;
           }
         }
-        if (ok && pos < s.size()) {
-          if (s[pos] == 'Z') {
-            ++pos;
-          } else if (s[pos] == '+' || s[pos] == '-') {
-            int h = ParseDigits(s, pos + 1, 2, &ok);
-            int m = (s.size() > pos + 3 && s[pos + 3] == ':') ? ParseDigits(s, pos + 4, 2, &ok) : 0;
-            offset_secs = (s[pos] == '+' ? 1 : -1) * (h * 3600 + m * 60);
-            pos += 6;
-          } else {
-            ok = false;
+        if (pos < s.size() && !AcceptChar(s, &pos, 'Z')) {
+          int sign = s[pos] == '+' ? 1 : (s[pos] == '-' ? -1 : 0);
+          int h = 0, m = 0;
+          ++pos;
+          if (sign == 0 || !ReadDigits(s, &pos, 2, &h) || !AcceptChar(s, &pos, ':') ||
+              !ReadDigits(s, &pos, 2, &m)) {
+            return std::nullopt;
           }
+          offset_secs = sign * (h * 3600 + m * 60);
         }
       }
     }
   }
-  if (!ok || pos != s.size() || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-      tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  if (pos != s.size() || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
     return std::nullopt;
   }
   return (static_cast<Micros>(timegm(&tm)) - offset_secs) * 1000000 + frac;

@@ -1,3 +1,4 @@
+#include "core/text_scan.h"
 #include "fhir/fhirpath/values.h"
 
 #include <cmath>
@@ -11,44 +12,21 @@ namespace {
 
 constexpr __int128 kUnit = 100000000;  // 10^Decimal::kMaxScale
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// Reads exactly n digits at s[*i] into *out.
-bool ReadDigits(std::string_view s, size_t* i, size_t n, int* out) {
-  if (*i + n > s.size()) return false;
-  int v = 0;
-  for (size_t k = 0; k < n; ++k) {
-    char c = s[*i + k];
-    if (!IsDigit(c)) return false;
-    v = v * 10 + (c - '0');
-  }
-  *i += n;
-  *out = v;
-  return true;
-}
-
-bool Accept(std::string_view s, size_t* i, char c) {
-  if (*i < s.size() && s[*i] == c) {
-    ++*i;
-    return true;
-  }
-  return false;
-}
 
 // hh(:mm(:ss(.fff)?)?)? into t; sets precision.
 bool ParseTimeFields(std::string_view s, size_t* i, Temporal* t) {
   if (!ReadDigits(s, i, 2, &t->hour) || t->hour > 23) return false;
   t->precision = Temporal::Precision::kHour;
-  if (!Accept(s, i, ':')) return true;
+  if (!AcceptChar(s, i, ':')) return true;
   if (!ReadDigits(s, i, 2, &t->minute) || t->minute > 59) return false;
   t->precision = Temporal::Precision::kMinute;
-  if (!Accept(s, i, ':')) return true;
+  if (!AcceptChar(s, i, ':')) return true;
   if (!ReadDigits(s, i, 2, &t->second) || t->second > 59) return false;
   t->precision = Temporal::Precision::kSecond;
-  if (!Accept(s, i, '.')) return true;
+  if (!AcceptChar(s, i, '.')) return true;
   size_t start = *i;
   int ms = 0;
-  while (*i < s.size() && IsDigit(s[*i])) {
+  while (*i < s.size() && IsAsciiDigit(s[*i])) {
     if (*i - start < 3) ms = ms * 10 + (s[*i] - '0');
     ++*i;
   }
@@ -62,7 +40,7 @@ bool ParseTimeFields(std::string_view s, size_t* i, Temporal* t) {
 
 bool ParseZone(std::string_view s, size_t* i, Temporal* t) {
   if (*i >= s.size()) return true;
-  if (Accept(s, i, 'Z')) {
+  if (AcceptChar(s, i, 'Z')) {
     t->tz_offset_minutes = 0;
     return true;
   }
@@ -70,7 +48,7 @@ bool ParseZone(std::string_view s, size_t* i, Temporal* t) {
   if (sign != '+' && sign != '-') return false;
   ++*i;
   int h = 0, m = 0;
-  if (!ReadDigits(s, i, 2, &h) || !Accept(s, i, ':') || !ReadDigits(s, i, 2, &m)) return false;
+  if (!ReadDigits(s, i, 2, &h) || !AcceptChar(s, i, ':') || !ReadDigits(s, i, 2, &m)) return false;
   if (h > 14 || m > 59) return false;
   t->tz_offset_minutes = (sign == '-' ? -1 : 1) * (h * 60 + m);
   return true;
@@ -90,7 +68,7 @@ std::optional<Decimal> Decimal::Parse(std::string_view text) {
   if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
   __int128 int_part = 0;
   size_t int_digits = 0;
-  while (i < text.size() && IsDigit(text[i])) {
+  while (i < text.size() && IsAsciiDigit(text[i])) {
     if (++int_digits > 20) return std::nullopt;
     int_part = int_part * 10 + (text[i++] - '0');
   }
@@ -100,7 +78,7 @@ std::optional<Decimal> Decimal::Parse(std::string_view text) {
   if (i < text.size() && text[i] == '.') {
     ++i;
     size_t start = i;
-    while (i < text.size() && IsDigit(text[i])) {
+    while (i < text.size() && IsAsciiDigit(text[i])) {
       if (scale < kMaxScale) {
         frac = frac * 10 + (text[i] - '0');
         ++scale;
@@ -172,17 +150,17 @@ std::optional<Temporal> Temporal::ParseDate(std::string_view s) {
   size_t i = 0;
   if (!ReadDigits(s, &i, 4, &t.year)) return std::nullopt;
   t.precision = Precision::kYear;
-  if (Accept(s, &i, '-')) {
+  if (AcceptChar(s, &i, '-')) {
     if (!ReadDigits(s, &i, 2, &t.month) || t.month < 1 || t.month > 12) return std::nullopt;
     t.precision = Precision::kMonth;
-    if (Accept(s, &i, '-')) {
+    if (AcceptChar(s, &i, '-')) {
       if (!ReadDigits(s, &i, 2, &t.day) || t.day < 1 || t.day > 31) return std::nullopt;
       t.precision = Precision::kDay;
     }
   }
-  if (Accept(s, &i, 'T')) {
+  if (AcceptChar(s, &i, 'T')) {
     t.kind = Kind::kDateTime;
-    if (i < s.size() && IsDigit(s[i])) {
+    if (i < s.size() && IsAsciiDigit(s[i])) {
       if (t.precision != Precision::kDay || !ParseTimeFields(s, &i, &t)) return std::nullopt;
     }
     if (!ParseZone(s, &i, &t)) return std::nullopt;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "core/text_scan.h"
 #include "fhir/model/structure_model.h"
 
 namespace rhip::fhir {
@@ -19,28 +20,8 @@ constexpr std::array<std::string_view, 21> kNames = {
 static_assert(kNames.size() == static_cast<size_t>(PrimitiveKind::kXhtml) + 1,
               "kNames follows PrimitiveKind");
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// Reads exactly n digits at s[*pos] into *value.
-bool Digits(std::string_view s, size_t* pos, int n, int* value) {
-  if (*pos + n > s.size()) return false;
-  int v = 0;
-  for (int i = 0; i < n; ++i) {
-    char c = s[*pos + i];
-    if (!IsDigit(c)) return false;
-    v = v * 10 + (c - '0');
-  }
-  *pos += n;
-  *value = v;
-  return true;
-}
-
-bool Expect(std::string_view s, size_t* pos, char c) {
-  if (*pos >= s.size() || s[*pos] != c) return false;
-  ++*pos;
-  return true;
-}
 
 bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -52,15 +33,15 @@ int DaysIn(int year, int month) {
 // YYYY, YYYY-MM or YYYY-MM-DD; `parts` gets how many were present. Year 0000 is not allowed.
 bool ParseDate(std::string_view s, size_t* pos, int* parts) {
   int year, month, day;
-  if (!Digits(s, pos, 4, &year) || year == 0) return false;
+  if (!ReadDigits(s, pos, 4, &year) || year == 0) return false;
   *parts = 1;
   if (*pos == s.size() || s[*pos] != '-') return true;
   ++*pos;
-  if (!Digits(s, pos, 2, &month) || month < 1 || month > 12) return false;
+  if (!ReadDigits(s, pos, 2, &month) || month < 1 || month > 12) return false;
   *parts = 2;
   if (*pos == s.size() || s[*pos] != '-') return true;
   ++*pos;
-  if (!Digits(s, pos, 2, &day) || day < 1 || day > DaysIn(year, month)) return false;
+  if (!ReadDigits(s, pos, 2, &day) || day < 1 || day > DaysIn(year, month)) return false;
   *parts = 3;
   return true;
 }
@@ -68,14 +49,14 @@ bool ParseDate(std::string_view s, size_t* pos, int* parts) {
 // hh:mm:ss(.fraction)? with 60 allowed for leap seconds.
 bool ParseTime(std::string_view s, size_t* pos) {
   int h, m, sec;
-  if (!Digits(s, pos, 2, &h) || h > 23 || !Expect(s, pos, ':') || !Digits(s, pos, 2, &m) ||
-      m > 59 || !Expect(s, pos, ':') || !Digits(s, pos, 2, &sec) || sec > 60) {
+  if (!ReadDigits(s, pos, 2, &h) || h > 23 || !AcceptChar(s, pos, ':') || !ReadDigits(s, pos, 2, &m) ||
+      m > 59 || !AcceptChar(s, pos, ':') || !ReadDigits(s, pos, 2, &sec) || sec > 60) {
     return false;
   }
   if (*pos < s.size() && s[*pos] == '.') {
     ++*pos;
     size_t start = *pos;
-    while (*pos < s.size() && IsDigit(s[*pos])) ++*pos;
+    while (*pos < s.size() && IsAsciiDigit(s[*pos])) ++*pos;
     if (*pos == start) return false;
   }
   return true;
@@ -83,11 +64,11 @@ bool ParseTime(std::string_view s, size_t* pos) {
 
 // Z or +hh:mm / -hh:mm with hours up to 14:00.
 bool ParseZone(std::string_view s, size_t* pos) {
-  if (Expect(s, pos, 'Z')) return true;
+  if (AcceptChar(s, pos, 'Z')) return true;
   if (*pos >= s.size() || (s[*pos] != '+' && s[*pos] != '-')) return false;
   ++*pos;
   int h, m;
-  if (!Digits(s, pos, 2, &h) || !Expect(s, pos, ':') || !Digits(s, pos, 2, &m) || m > 59) {
+  if (!ReadDigits(s, pos, 2, &h) || !AcceptChar(s, pos, ':') || !ReadDigits(s, pos, 2, &m) || m > 59) {
     return false;
   }
   return h < 14 || (h == 14 && m == 0);
@@ -100,7 +81,7 @@ bool IsDateTime(std::string_view s, bool require_time) {
   int parts = 0;
   if (!ParseDate(s, &pos, &parts)) return false;
   if (pos == s.size()) return !require_time;
-  return parts == 3 && Expect(s, &pos, 'T') && ParseTime(s, &pos) && ParseZone(s, &pos) &&
+  return parts == 3 && AcceptChar(s, &pos, 'T') && ParseTime(s, &pos) && ParseZone(s, &pos) &&
          pos == s.size();
 }
 
@@ -112,7 +93,7 @@ bool IsInteger(std::string_view s, int64_t min) {
   if (pos >= s.size() || (s[pos] == '0' && s.size() > pos + 1)) return false;
   int64_t v = 0;
   for (; pos < s.size(); ++pos) {
-    if (!IsDigit(s[pos])) return false;
+    if (!IsAsciiDigit(s[pos])) return false;
     v = v * 10 + (s[pos] - '0');
     if (v > 2147483648LL) return false;  // stop before overflow; the range check follows
   }
@@ -128,19 +109,19 @@ bool IsDecimal(std::string_view s) {
     ++pos;
   } else {
     size_t start = pos;
-    while (pos < s.size() && IsDigit(s[pos])) ++pos;
+    while (pos < s.size() && IsAsciiDigit(s[pos])) ++pos;
     if (pos == start) return false;
   }
   if (pos < s.size() && s[pos] == '.') {
     size_t start = ++pos;
-    while (pos < s.size() && IsDigit(s[pos])) ++pos;
+    while (pos < s.size() && IsAsciiDigit(s[pos])) ++pos;
     if (pos == start) return false;
   }
   if (pos < s.size() && (s[pos] == 'e' || s[pos] == 'E')) {
     ++pos;
     if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) ++pos;
     size_t start = pos;
-    while (pos < s.size() && IsDigit(s[pos])) ++pos;
+    while (pos < s.size() && IsAsciiDigit(s[pos])) ++pos;
     if (pos == start) return false;
   }
   return pos == s.size();
@@ -184,7 +165,7 @@ bool IsCode(std::string_view s) {
 bool IsId(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s) {
-    bool ok = IsDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '.';
+    bool ok = IsAsciiDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '.';
     if (!ok) return false;
   }
   return true;
@@ -208,10 +189,10 @@ bool IsOid(std::string_view s) {
   while (pos < s.size()) {
     if (s[pos] != '.') return false;
     ++pos;
-    if (pos >= s.size() || !IsDigit(s[pos])) return false;
+    if (pos >= s.size() || !IsAsciiDigit(s[pos])) return false;
     bool leading_zero = s[pos] == '0';
     size_t start = pos;
-    while (pos < s.size() && IsDigit(s[pos])) ++pos;
+    while (pos < s.size() && IsAsciiDigit(s[pos])) ++pos;
     if (leading_zero && pos - start > 1) return false;
   }
   return true;
@@ -225,7 +206,7 @@ bool IsUuid(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     bool dash = i == 8 || i == 13 || i == 18 || i == 23;
     char c = s[i];
-    if (dash ? c != '-' : !(IsDigit(c) || (c >= 'a' && c <= 'f'))) return false;
+    if (dash ? c != '-' : !(IsAsciiDigit(c) || (c >= 'a' && c <= 'f'))) return false;
   }
   return true;
 }
@@ -244,7 +225,7 @@ bool IsBase64(std::string_view s) {
       ++padding;
     } else if (padding > 0) {
       return false;
-    } else if (!(IsDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '+' ||
+    } else if (!(IsAsciiDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '+' ||
                  c == '/')) {
       return false;
     }
