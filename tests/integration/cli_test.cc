@@ -2,6 +2,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/support/http_client.h"
 #include "tests/support/rhip_process.h"
 
 namespace rhip::testing {
@@ -34,6 +35,21 @@ TEST(CliTest, ConfigFileRejectsUnknownKeys) {
   std::string out;
   EXPECT_EQ(RunRhip({"serve", "--config", cfg}, &out), 2);
   EXPECT_NE(out.find("listen_address"), std::string::npos) << out;
+}
+
+TEST(CliTest, ConfigFileSettingsApply) {
+  TempDir dir;
+  std::string cfg = dir.path() + "/rhip.toml";
+  FILE* f = fopen(cfg.c_str(), "w");
+  fputs("workers = 2\nio_threads = 1\nmax_body_bytes = 2048\n", f);
+  fclose(f);
+  RhipProcess server(dir.path() + "/data");
+  ASSERT_TRUE(server.Start({"--config", cfg}));
+  HttpClient c("127.0.0.1", server.port());
+  std::string body = R"({"resourceType":"Patient","name":[{"text":")" + std::string(4000, 'x') + R"("}]})";
+  EXPECT_EQ(c.Send("POST", "/fhir/Patient", body).status, 413);  // max_body_bytes from the file
+  EXPECT_EQ(c.Send("POST", "/fhir/Patient", R"({"resourceType":"Patient"})").status, 201);
+  EXPECT_EQ(server.Stop(), 0);
 }
 
 }  // namespace
