@@ -6,8 +6,9 @@
 
 namespace rhip {
 
-// A new random resource id: 32 lowercase hex characters (128 bits from the OS CSPRNG),
-// valid as a FHIR id ([A-Za-z0-9\-\.]{1,64}) and unguessable across tenants.
+// A new resource id: 32 lowercase hex characters, valid as a FHIR id: 12 of creation time
+// in milliseconds (ids sort by age, which keeps index inserts local) and 20 from the CSPRNG
+// (80 bits, unguessable).
 std::string NewResourceId();
 
 // True if s is a valid FHIR id.
