@@ -17,7 +17,9 @@ TEST(IdsTest, NewIdsAreValidUniqueAndSortByCreation) {
     ASSERT_TRUE(IsValidFhirId(id)) << id;
     ASSERT_TRUE(seen.insert(id).second) << "repeated id " << id;
     // The 12-character time prefix never goes backwards.
-    if (!previous.empty()) ASSERT_GE(id.substr(0, 12), previous.substr(0, 12));
+    if (!previous.empty()) {
+      ASSERT_GE(id.substr(0, 12), previous.substr(0, 12));
+    }
     previous = id;
   }
 }
