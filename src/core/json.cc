@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "core/text_scan.h"
 
 namespace rhip::json {
 
@@ -157,63 +158,37 @@ class Parser {
     if (s_[pos_] == '0') {
       ++pos_;
     } else if (s_[pos_] >= '1' && s_[pos_] <= '9') {
-      while (pos_ < s_.size() && IsDigit(s_[pos_])) ++pos_;
+      while (pos_ < s_.size() && IsAsciiDigit(s_[pos_])) ++pos_;
     } else {
       return Fail("invalid number");
     }
     if (pos_ < s_.size() && s_[pos_] == '.') {
       ++pos_;
-      if (pos_ >= s_.size() || !IsDigit(s_[pos_])) return Fail("invalid number: digit expected");
-      while (pos_ < s_.size() && IsDigit(s_[pos_])) ++pos_;
+      if (pos_ >= s_.size() || !IsAsciiDigit(s_[pos_])) return Fail("invalid number: digit expected");
+      while (pos_ < s_.size() && IsAsciiDigit(s_[pos_])) ++pos_;
     }
     if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
       ++pos_;
       if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-      if (pos_ >= s_.size() || !IsDigit(s_[pos_])) return Fail("invalid number: exponent");
-      while (pos_ < s_.size() && IsDigit(s_[pos_])) ++pos_;
+      if (pos_ >= s_.size() || !IsAsciiDigit(s_[pos_])) return Fail("invalid number: exponent");
+      while (pos_ < s_.size() && IsAsciiDigit(s_[pos_])) ++pos_;
     }
     *out = Value(Number{std::string(s_.substr(start, pos_ - start))});
     return true;
   }
 
-  static bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-  static int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  }
 
   bool ParseHex4(uint32_t* out) {
     if (pos_ + 4 > s_.size()) return Fail("truncated \\u escape");
     uint32_t v = 0;
     for (int i = 0; i < 4; ++i) {
-      int h = HexValue(s_[pos_ + i]);
+      int h = HexDigitValue(s_[pos_ + i]);
       if (h < 0) return Fail("invalid \\u escape");
       v = v * 16 + static_cast<uint32_t>(h);
     }
     pos_ += 4;
     *out = v;
     return true;
-  }
-
-  static void AppendUtf8(uint32_t cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
   }
 
   // Validates one UTF-8 sequence starting at pos_ and copies it.

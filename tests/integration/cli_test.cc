@@ -1,4 +1,5 @@
 // The rhip command line: version, help and usage errors.
+#include <fstream>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -7,6 +8,12 @@
 
 namespace rhip::testing {
 namespace {
+
+std::string WriteConfig(const TempDir& dir, const std::string& text) {
+  std::string path = dir.path() + "/rhip.toml";
+  std::ofstream(path) << text;
+  return path;
+}
 
 TEST(CliTest, VersionAndHelp) {
   std::string out;
@@ -28,10 +35,7 @@ TEST(CliTest, UsageErrorsExitTwo) {
 
 TEST(CliTest, ConfigFileRejectsUnknownKeys) {
   TempDir dir;
-  std::string cfg = dir.path() + "/rhip.toml";
-  FILE* f = fopen(cfg.c_str(), "w");
-  fputs("data = \"/tmp/rhip-x\"\nlisten_address = \"1.2.3.4:5\"\n", f);
-  fclose(f);
+  std::string cfg = WriteConfig(dir, "data = \"/tmp/rhip-x\"\nlisten_address = \"1.2.3.4:5\"\n");
   std::string out;
   EXPECT_EQ(RunRhip({"serve", "--config", cfg}, &out), 2);
   EXPECT_NE(out.find("listen_address"), std::string::npos) << out;
@@ -39,10 +43,7 @@ TEST(CliTest, ConfigFileRejectsUnknownKeys) {
 
 TEST(CliTest, ConfigFileSettingsApply) {
   TempDir dir;
-  std::string cfg = dir.path() + "/rhip.toml";
-  FILE* f = fopen(cfg.c_str(), "w");
-  fputs("workers = 2\nio_threads = 1\nmax_body_bytes = 2048\n", f);
-  fclose(f);
+  std::string cfg = WriteConfig(dir, "workers = 2\nio_threads = 1\nmax_body_bytes = 2048\n");
   RhipProcess server(dir.path() + "/data");
   ASSERT_TRUE(server.Start({"--config", cfg}));
   HttpClient c("127.0.0.1", server.port());

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text_scan.h"
 #include "absl/strings/str_cat.h"
 #include "core/error.h"
 #include "core/strings.h"
@@ -142,9 +143,8 @@ absl::Status SyntaxError(size_t pos, std::string_view message) {
                    absl::StrCat("FHIRPath syntax error at offset ", pos, ": ", ToAbsl(message)));
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsIdentChar(char c) { return IsIdentStart(c) || IsDigit(c); }
+bool IsIdentChar(char c) { return IsIdentStart(c) || IsAsciiDigit(c); }
 
 class Lexer {
  public:
@@ -193,12 +193,12 @@ class Lexer {
       t->text = std::string(s_.substr(start, i_ - start));
       return absl::OkStatus();
     }
-    if (IsDigit(c)) {
+    if (IsAsciiDigit(c)) {
       size_t start = i_;
-      while (i_ < s_.size() && IsDigit(s_[i_])) ++i_;
-      if (i_ + 1 < s_.size() && s_[i_] == '.' && IsDigit(s_[i_ + 1])) {
+      while (i_ < s_.size() && IsAsciiDigit(s_[i_])) ++i_;
+      if (i_ + 1 < s_.size() && s_[i_] == '.' && IsAsciiDigit(s_[i_ + 1])) {
         ++i_;
-        while (i_ < s_.size() && IsDigit(s_[i_])) ++i_;
+        while (i_ < s_.size() && IsAsciiDigit(s_[i_])) ++i_;
       }
       t->kind = Tok::kNumber;
       t->text = std::string(s_.substr(start, i_ - start));
@@ -261,13 +261,9 @@ class Lexer {
           if (i_ + 4 > s_.size()) return SyntaxError(i_, "truncated \\u escape");
           unsigned cp = 0;
           for (int k = 0; k < 4; ++k) {
-            char h = s_[i_++];
-            if (!std::isxdigit(static_cast<unsigned char>(h))) {
-              return SyntaxError(i_, "invalid \\u escape");
-            }
-            cp = cp * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(h))
-                                                      ? h - '0'
-                                                      : (std::tolower(h) - 'a' + 10));
+            int h = HexDigitValue(s_[i_++]);
+            if (h < 0) return SyntaxError(i_, "invalid \\u escape");
+            cp = cp * 16 + static_cast<unsigned>(h);
           }
           AppendUtf8(cp, out);
           break;
@@ -280,22 +276,9 @@ class Lexer {
     return absl::OkStatus();
   }
 
-  static void AppendUtf8(unsigned cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-
   size_t Digits() {
     size_t n = 0;
-    while (i_ < s_.size() && IsDigit(s_[i_])) ++i_, ++n;
+    while (i_ < s_.size() && IsAsciiDigit(s_[i_])) ++i_, ++n;
     return n;
   }
 
