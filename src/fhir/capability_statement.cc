@@ -1,5 +1,6 @@
 #include "fhir/capability_statement.h"
 
+#include "core/clock.h"
 #include "fhir/model/structure_model.h"
 
 namespace rhip::fhir {
@@ -62,7 +63,8 @@ json::Value BuildCapabilityStatement(std::string_view software_version, std::str
   json::Object cs;
   cs.Set("resourceType", "CapabilityStatement");
   cs.Set("status", "active");
-  cs.Set("date", "2026-11-22");
+  // The statement describes this running server: it is dated when the server built it.
+  cs.Set("date", FormatInstant(Clock::Real().Now()).substr(0, 10));
   cs.Set("publisher", "rhip");
   cs.Set("kind", "instance");
   cs.Set("software", std::move(software));

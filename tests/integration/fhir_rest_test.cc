@@ -2,6 +2,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/json.h"
 #include "db/testing/postgres_server.h"
 #include "gtest/gtest.h"
@@ -19,6 +20,7 @@ TEST_P(FhirRestTest, MetadataIsACapabilityStatement) {
   json::Value cs = Json(r);
   EXPECT_EQ(*cs.FindString("resourceType"), "CapabilityStatement");
   EXPECT_EQ(*cs.FindString("fhirVersion"), "4.0.1");
+  EXPECT_TRUE(ParseFhirDateTime(*cs.FindString("date")).has_value()) << *cs.FindString("date");
   const json::Array& resources = cs.Find("rest")->as_array()[0].Find("resource")->as_array();
   EXPECT_GT(resources.size(), 140u);  // every R4 resource type
 }
