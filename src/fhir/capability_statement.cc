@@ -58,7 +58,7 @@ json::Value BuildCapabilityStatement(std::string_view software_version, std::str
   software.Set("version", software_version);
   json::Object implementation;
   implementation.Set("description", "rhip regional health information platform");
-  implementation.Set("url", base_url);
+  if (!base_url.empty()) implementation.Set("url", base_url);
 
   json::Object cs;
   cs.Set("resourceType", "CapabilityStatement");

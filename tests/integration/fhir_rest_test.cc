@@ -21,6 +21,8 @@ TEST_P(FhirRestTest, MetadataIsACapabilityStatement) {
   EXPECT_EQ(*cs.FindString("resourceType"), "CapabilityStatement");
   EXPECT_EQ(*cs.FindString("fhirVersion"), "4.0.1");
   EXPECT_TRUE(ParseFhirDateTime(*cs.FindString("date")).has_value()) << *cs.FindString("date");
+  // The statement is itself valid R4: the server accepts it as a resource.
+  EXPECT_EQ(client().Send("POST", "/fhir/CapabilityStatement", r.body).status, 201);
   const json::Array& resources = cs.Find("rest")->as_array()[0].Find("resource")->as_array();
   EXPECT_GT(resources.size(), 140u);  // every R4 resource type
 }
