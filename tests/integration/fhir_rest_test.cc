@@ -1,6 +1,8 @@
 // FHIR REST against the real build/rhip over HTTP, on SQLite and on PostgreSQL.
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/json.h"
@@ -261,6 +263,31 @@ TEST_P(FhirRestTest, TransactionOfPlainCreatesStoresFinalResources) {
   EXPECT_EQ(*Json(obs).Find("subject")->FindString("reference"),
             patient_loc.substr(0, patient_loc.find("/_history")));
   EXPECT_EQ(obs.Header("ETag"), "W/\"1\"");
+}
+
+TEST_P(FhirRestTest, ConcurrentConflictingUpdatesHaveOneWinner) {
+  HttpResult created = client().Send("POST", "/fhir/Patient", kPatient);
+  ASSERT_EQ(created.status, 201);
+  json::Value p = Json(created);
+  std::string id = *p.FindString("id");
+  std::string body = json::Serialize(p);
+  constexpr int kClients = 8;
+  std::vector<int> statuses(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient c("127.0.0.1", server().port());
+      statuses[i] = c.Send("PUT", "/fhir/Patient/" + id, body, {{"If-Match", "W/\"1\""}}).status;
+    });
+  }
+  for (auto& t : threads) t.join();
+  int winners = 0;
+  for (int s : statuses) {
+    EXPECT_TRUE(s == 200 || s == 412 || s == 409) << "status " << s;
+    winners += s == 200;
+  }
+  EXPECT_EQ(winners, 1);
+  EXPECT_EQ(client().Get("/fhir/Patient/" + id).Header("ETag"), "W/\"2\"");
 }
 
 TEST_P(FhirRestTest, BatchReportsEachEntry) {
