@@ -1,7 +1,10 @@
 #include "core/metrics.h"
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 
 namespace rhip {
 namespace {
@@ -10,9 +13,17 @@ namespace {
 constexpr std::array<double, 14> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
                                              0.025,  0.05,    0.1,    0.25,  0.5,    1,     10};
 
+// The shortest text that reads back as v (0.0025, not 0.0025000000000000001).
 std::string FormatDouble(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
+  if (v == static_cast<double>(static_cast<int64_t>(v)) && v > -1e15 && v < 1e15) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));  // counts
+    return buf;
+  }
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
   return buf;
 }
 
@@ -43,23 +54,48 @@ void AppendLabels(const Labels& labels, const std::string& extra, std::string* o
 
 }  // namespace
 
+Metrics::Metrics()
+    : serial_([] {
+        static std::atomic<uint64_t> next{1};
+        return next++;
+      }()) {}
+
 Metrics& Metrics::Global() {
   static Metrics* m = new Metrics();  // never destroyed: used from detached threads at exit
   return *m;
 }
 
-void Metrics::Increment(const std::string& name, const Labels& labels, double delta) {
+Metrics::Shard& Metrics::LocalShard() {
+  thread_local std::vector<std::pair<uint64_t, Shard*>> cache;
+  for (const auto& [serial, shard] : cache) {
+    if (serial == serial_) return *shard;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  shards_.push_back(std::make_unique<Shard>());
+  cache.emplace_back(serial_, shards_.back().get());
+  return *shards_.back();
+}
+
+void Metrics::NoteType(const std::string& name, const char* type, Shard& shard) {
+  // Only the first record of a family in this thread registers its type.
+  if (shard.families.count(name) != 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   Family& f = families_[name];
-  if (f.type.empty()) f.type = "counter";
-  f.counters[labels] += delta;
+  if (f.type.empty()) f.type = type;
+}
+
+void Metrics::Increment(const std::string& name, const Labels& labels, double delta) {
+  Shard& shard = LocalShard();
+  NoteType(name, "counter", shard);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  shard.families[name].counters[labels] += delta;
 }
 
 void Metrics::Observe(const std::string& name, const Labels& labels, double value) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Family& f = families_[name];
-  if (f.type.empty()) f.type = "histogram";
-  Histogram& h = f.histograms[labels];
+  Shard& shard = LocalShard();
+  NoteType(name, "histogram", shard);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  Histogram& h = shard.families[name].histograms[labels];
   if (h.buckets.empty()) h.buckets.resize(kBuckets.size(), 0);
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (value <= kBuckets[i]) {
@@ -89,19 +125,35 @@ void Metrics::SetHelp(const std::string& name, const std::string& type, const st
 
 std::string Metrics::RenderPrometheus() const {
   std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, ShardFamily> merged;
+  for (const auto& shard : shards_) {
+    std::lock_guard<std::mutex> shard_lock(shard->mu);
+    for (const auto& [name, sf] : shard->families) {
+      ShardFamily& m = merged[name];
+      for (const auto& [labels, v] : sf.counters) m.counters[labels] += v;
+      for (const auto& [labels, h] : sf.histograms) {
+        Histogram& into = m.histograms[labels];
+        if (into.buckets.empty()) into.buckets.resize(h.buckets.size(), 0);
+        for (size_t i = 0; i < h.buckets.size(); ++i) into.buckets[i] += h.buckets[i];
+        into.count += h.count;
+        into.sum += h.sum;
+      }
+    }
+  }
   std::string out;
   for (const auto& [name, f] : families_) {
+    const ShardFamily& recorded = merged[name];
     if (!f.help.empty()) out.append("# HELP ").append(name).append(" ").append(f.help).append("\n");
     out.append("# TYPE ").append(name).append(" ").append(f.type).append("\n");
     if (f.gauge) {
       out.append(name).append(" ").append(FormatDouble(f.gauge())).append("\n");
     }
-    for (const auto& [labels, v] : f.counters) {
+    for (const auto& [labels, v] : recorded.counters) {
       out.append(name);
       AppendLabels(labels, "", &out);
       out.append(" ").append(FormatDouble(v)).append("\n");
     }
-    for (const auto& [labels, h] : f.histograms) {
+    for (const auto& [labels, h] : recorded.histograms) {
       uint64_t cumulative = 0;
       for (size_t i = 0; i < kBuckets.size(); ++i) {
         cumulative += h.buckets[i];
