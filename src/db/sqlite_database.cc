@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <span>
@@ -17,6 +18,7 @@
 #include "db/internal/engines.h"
 #include "db/internal/migrations.h"
 #include "db/internal/named_params.h"
+#include "core/metrics.h"
 #include "db/internal/pool.h"
 
 namespace rhip::db::internal {
@@ -32,6 +34,18 @@ constexpr std::string_view kWriterPragmas =
     "PRAGMA temp_store = MEMORY;";
 constexpr std::string_view kReaderPragmas =
     "PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;";
+
+// Writes waiting for the SQLite writer, over every open database; a gauge at /metrics.
+std::atomic<int64_t>& WriteQueueDepth() {
+  static std::atomic<int64_t>* depth = [] {
+    auto* d = new std::atomic<int64_t>(0);  // never destroyed: read by /metrics at any time
+    Metrics::Global().RegisterGauge("rhip_db_write_queue_depth",
+                                    "SQLite writes waiting for the writer thread",
+                                    [d] { return static_cast<double>(d->load()); });
+    return d;
+  }();
+  return *depth;
+}
 
 absl::Status SqliteError(sqlite3* db, int rc) {
   std::string message = absl::StrCat("SQLite: ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -262,6 +276,7 @@ class SqliteDatabase final : public Database {
       std::lock_guard lock(queue_mu_);
       if (stopping_) return absl::UnavailableError("the database is closing");
       queue_.push_back(&job);
+      WriteQueueDepth().fetch_add(1);
     }
     queue_cv_.notify_one();
     std::unique_lock lock(queue_mu_);
@@ -302,7 +317,12 @@ class SqliteDatabase final : public Database {
         size_t n = std::min(queue_.size(), max_group_size_);
         group.assign(queue_.begin(), queue_.begin() + n);
         queue_.erase(queue_.begin(), queue_.begin() + n);
+        WriteQueueDepth().fetch_sub(static_cast<int64_t>(n));
       }
+      // Their ratio is the mean group size: how many writes share one fsync.
+      Metrics::Global().Increment("rhip_db_group_commits_total", {});
+      Metrics::Global().Increment("rhip_db_group_committed_writes_total", {},
+                                  static_cast<double>(group.size()));
       RunGroup(group);
       {
         std::lock_guard lock(queue_mu_);

@@ -371,6 +371,12 @@ TEST_P(FhirRestTest, HealthAndMetrics) {
   EXPECT_NE(m.body.find("rhip_http_requests_total{route=\"/fhir/metadata\""), std::string::npos);
   EXPECT_NE(m.body.find("rhip_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(m.body.find("rhip_db_transaction_seconds"), std::string::npos) << m.body;
+  if (GetParam() == Engine::kSqlite) {
+    client().Send("POST", "/fhir/Patient", kPatient);
+    std::string after = client().Get("/metrics").body;
+    EXPECT_NE(after.find("rhip_db_write_queue_depth"), std::string::npos) << after;
+    EXPECT_NE(after.find("rhip_db_group_commits_total"), std::string::npos) << after;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, FhirRestTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
