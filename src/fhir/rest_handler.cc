@@ -72,12 +72,13 @@ absl::StatusOr<json::Value> ParseBody(const net::HttpRequest& r) {
 }
 
 // The response to a successful write or read of one resource.
-net::HttpResponse ResourceResponse(int status, const StoredResource& r, const Request& req,
+// Takes the resource by value: its stored JSON moves into the body without a copy.
+net::HttpResponse ResourceResponse(int status, StoredResource r, const Request& req,
                                    bool with_location) {
   Prefer prefer = PreferReturn(req.http);
   std::string body;
   if (prefer == Prefer::kRepresentation || req.http.method == "GET") {
-    body = r.json;
+    body = std::move(r.json);
   } else if (prefer == Prefer::kOperationOutcome) {
     body = json::Serialize(InformationOutcome(StrCat(
         "operation on ", r.type, "/", r.id, " succeeded; version ", r.version)));
@@ -184,7 +185,7 @@ class Dispatcher {
         return MakeError(ErrorKind::kNotFound, StrCat("no version '", seg[3], "'"));
       }
       ASSIGN_OR_RETURN(StoredResource r, repo_->VRead(type, id, vid));
-      return ResourceResponse(200, r, req_, false);
+      return ResourceResponse(200, std::move(r), req_, false);
     }
     return MakeError(ErrorKind::kNotFound, StrCat("no FHIR route for ", req_.http.path));
   }
@@ -210,7 +211,7 @@ class Dispatcher {
       // HTTP dates have whole seconds: compare at that precision.
       if (since && r.last_updated / 1000000 <= *since / 1000000) return NotModified(r);
     }
-    return ResourceResponse(200, r, req_, false);
+    return ResourceResponse(200, std::move(r), req_, false);
   }
 
   net::HttpResponse NotModified(const StoredResource& r) {
@@ -232,14 +233,14 @@ class Dispatcher {
     // A client id on create is ignored, as the specification requires.
     body.as_object().Erase("id");
     ASSIGN_OR_RETURN(WriteResult w, repo_->Create(std::move(body), if_none_exist));
-    return ResourceResponse(w.created ? 201 : 200, w.resource, req_, true);
+    return ResourceResponse(w.created ? 201 : 200, std::move(w.resource), req_, true);
   }
 
   absl::StatusOr<net::HttpResponse> Update(const std::string& type, const std::string& id) {
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     ASSIGN_OR_RETURN(WriteResult w, repo_->Update(type, id, std::move(body), expected));
-    return ResourceResponse(w.created ? 201 : 200, w.resource, req_, true);
+    return ResourceResponse(w.created ? 201 : 200, std::move(w.resource), req_, true);
   }
 
   absl::StatusOr<net::HttpResponse> ConditionalUpdate(const std::string& type) {
@@ -250,7 +251,7 @@ class Dispatcher {
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     ASSIGN_OR_RETURN(WriteResult w,
                      repo_->ConditionalUpdate(type, req_.http.query, std::move(body), expected));
-    return ResourceResponse(w.created ? 201 : 200, w.resource, req_, true);
+    return ResourceResponse(w.created ? 201 : 200, std::move(w.resource), req_, true);
   }
 
   absl::StatusOr<net::HttpResponse> Patch(const std::string& type, const std::string& id) {
@@ -268,7 +269,7 @@ class Dispatcher {
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     ASSIGN_OR_RETURN(WriteResult w, repo_->Patch(type, id, format, body, expected));
-    return ResourceResponse(200, w.resource, req_, false);
+    return ResourceResponse(200, std::move(w.resource), req_, false);
   }
 
   absl::StatusOr<net::HttpResponse> Delete(const std::string& type, const std::string& id) {
@@ -352,7 +353,7 @@ class Dispatcher {
       const StoredResource& r = page.entries[i];
       if (i) body.push_back(',');
       std::string extra = ",\"request\":{\"method\":";
-      json::AppendQuoted(r.method == "PATCH" ? "PATCH" : r.method, &extra);
+      json::AppendQuoted(r.method, &extra);
       extra.append(",\"url\":");
       json::AppendQuoted(r.method == "POST" ? r.type : StrCat(r.type, "/", r.id), &extra);
       StrAppend(&extra, "},\"response\":{\"status\":\"", StatusLine(HistoryStatus(r)),

@@ -88,9 +88,9 @@ class SqlRepository : public Repository {
     return WriteTxn([&](db::Session& s, Micros now) -> absl::StatusOr<WriteResult> {
       ASSIGN_OR_RETURN(std::string id,
                        internal::ResolveConditionalUpdateId(s, type, query, resource));
-      json::Value with_id = resource;
-      with_id.as_object().Set("id", id);
-      return internal::DoUpdate(s, now, type, id, with_id, expected);
+      // Setting the matched (or chosen) id in place is idempotent if the write runs again.
+      resource.as_object().Set("id", id);
+      return internal::DoUpdate(s, now, type, id, resource, expected);
     });
   }
 
