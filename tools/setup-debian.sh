@@ -7,6 +7,7 @@ packages=(
   libabsl-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpugixml-dev
+  libopencc-dev golang-github-mozillazg-go-pinyin-dev
   postgresql-15 wrk curl
 )
 missing=()
