@@ -31,7 +31,7 @@ struct PinyinKey {
 // positions first, then the 3rd, ... Empty when the text has no Han.
 // surname_first: the first character, or the first two when they are a compound surname in
 // surname_readings.txt (欧阳, 尉迟, 万俟, ...), take only their surname readings (曾 zeng, 单 shan).
-// Thread-safe; allocates nothing beyond the result.
+// Thread-safe. Short texts (up to 85 bytes) allocate only the result and the folded text.
 std::vector<PinyinKey> PinyinKeys(std::string_view utf8, bool surname_first = false);
 
 }  // namespace rhip::terminology

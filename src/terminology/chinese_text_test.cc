@@ -1,6 +1,7 @@
 #include "terminology/chinese_text.h"
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -132,6 +133,23 @@ TEST(PinyinKeysTest, ExtensionCharacters) {
   EXPECT_EQ(PinyinKeys("㐀")[0].full, "qiu");   // U+3400, Extension A
   EXPECT_EQ(PinyinKeys("\U00020000")[0].full, "he");  // Extension B
   EXPECT_EQ(PinyinKeys("\U00020003")[0].full, "qie");
+}
+
+// The shared OpenCC converter and the tables are used from many request threads at once.
+TEST(ChineseTextTest, ConcurrentCallsAgree) {
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &mismatches] {
+      for (int i = 0; i < 500; ++i) {
+        if (FoldForSearch("歐陽娜娜·張") != "欧阳娜娜张") ++mismatches[t];
+        const auto keys = PinyinKeys("歐陽娜娜", true);
+        if (keys.empty() || keys[0].full != "ouyangnana") ++mismatches[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_THAT(mismatches, ElementsAre(0, 0, 0, 0));
 }
 
 }  // namespace
