@@ -9,6 +9,7 @@
 #include "core/strings.h"
 #include "core/status_macros.h"
 #include "fhir/fhirpath/internal/operations.h"
+#include "fhir/model/structure_model.h"
 
 namespace rhip::fhirpath {
 namespace internal {
@@ -109,11 +110,19 @@ void AppendDistinct(const Collection& b, Collection* out) {
 }
 
 Evaluator::Evaluator(const json::Value& resource, const EvalContext& context)
-    : resource_(resource), context_(context), root_{RootItem(resource)} {}
+    : resource_(resource), context_(context), root_(RootItem(resource)), context_item_(&root_) {}
 
-absl::StatusOr<Collection> Evaluator::Source(const AstNode& node, const Env& env) {
-  if (node.children.empty() || node.children[0] == nullptr) return *env.focus;
-  return Eval(*node.children[0], env);
+Evaluator::Evaluator(const Item& focus, const json::Value& resource, const EvalContext& context)
+    : resource_(resource),
+      context_(context),
+      root_(RootItem(resource)),
+      context_item_(&focus) {}
+
+absl::StatusOr<std::span<const Item>> Evaluator::Source(const AstNode& node, const Env& env,
+                                                        Collection* storage) {
+  if (node.children.empty() || node.children[0] == nullptr) return env.focus;
+  ASSIGN_OR_RETURN(*storage, Eval(*node.children[0], env));
+  return std::span<const Item>(*storage);
 }
 
 absl::StatusOr<Collection> Evaluator::Eval(const AstNode& node, const Env& env) {
@@ -123,7 +132,7 @@ absl::StatusOr<Collection> Evaluator::Eval(const AstNode& node, const Env& env) 
     case NodeKind::kEmpty:
       return Collection{};
     case NodeKind::kThis:
-      if (env.this_item == nullptr) return *env.focus;
+      if (env.this_item == nullptr) return Collection(env.focus.begin(), env.focus.end());
       return Collection{*env.this_item};
     case NodeKind::kIndex:
       return Collection{Item(env.index)};
@@ -133,18 +142,21 @@ absl::StatusOr<Collection> Evaluator::Eval(const AstNode& node, const Env& env) 
     case NodeKind::kVariable:
       return Variable(node);
     case NodeKind::kMember: {
-      bool leading = node.children.empty();
-      ASSIGN_OR_RETURN(Collection input, Source(node, env));
+      Collection storage;
+      ASSIGN_OR_RETURN(std::span<const Item> input, Source(node, env, &storage));
       Collection out;
       for (const Item& item : input) {
         // A leading type name ("Patient.name") selects the focus if it is of that type.
-        if (leading && !node.name.empty() && node.name[0] >= 'A' && node.name[0] <= 'Z' &&
-            item.is_node() && item.node().value != nullptr && item.node().value->is_object() &&
-            item.node().value->Find("resourceType") != nullptr) {
-          if (IsOfType(item, node.name, false)) out.push_back(item);
+        if (node.leading_type && item.is_node() && item.node().value != nullptr &&
+            item.node().value->is_object() && IsResource(item.node())) {
+          if (item.node().type == node.name ||
+              (item.node().type_info != nullptr && node.type_ref != nullptr &&
+               item.node().type_info->IsA(*node.type_ref))) {
+            out.push_back(item);
+          }
           continue;
         }
-        Children(item, node.name, &out);
+        Children(item, node.name, &out, node.hint);
       }
       return out;
     }
@@ -184,7 +196,8 @@ absl::StatusOr<Collection> Evaluator::Eval(const AstNode& node, const Env& env) 
 
 absl::StatusOr<Collection> Evaluator::Variable(const AstNode& node) {
   const std::string& name = node.name;
-  if (name == "resource" || name == "context" || name == "rootResource") return root_;
+  if (name == "resource" || name == "rootResource") return Collection{root_};
+  if (name == "context") return Collection{*context_item_};
   if (name == "ucum") return Collection{Item(std::string("http://unitsofmeasure.org"))};
   if (name == "sct") return Collection{Item(std::string("http://snomed.info/sct"))};
   if (name == "loinc") return Collection{Item(std::string("http://loinc.org"))};
@@ -199,8 +212,28 @@ absl::StatusOr<Collection> Evaluator::Variable(const AstNode& node) {
   return EvalError(node, "unknown variable %" + name);
 }
 
+absl::StatusOr<Collection> Evaluator::Union(const AstNode& node, const Env& env) {
+  const Node* focus = env.focus.size() == 1 && env.focus[0].is_node() ? &env.focus[0].node() : nullptr;
+  const fhir::TypeInfo* focus_type =
+      focus != nullptr && focus->type_info != nullptr && IsResource(*focus) ? focus->type_info
+                                                                             : nullptr;
+  Collection out;
+  for (size_t i = 0; i < node.children.size(); ++i) {
+    const fhir::TypeInfo* required = node.branch_types.empty() ? nullptr : node.branch_types[i];
+    if (focus_type != nullptr && required != nullptr && !focus_type->IsA(*required)) continue;
+    ASSIGN_OR_RETURN(Collection c, Eval(*node.children[i], env));
+    if (out.empty() && c.size() <= 1) {
+      out = std::move(c);
+    } else {
+      AppendDistinct(c, &out);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<Collection> Evaluator::Binary(const AstNode& node, const Env& env) {
   const std::string& op = node.name;
+  if (op == "|") return Union(node, env);
   ASSIGN_OR_RETURN(Collection a, Eval(*node.children[0], env));
   if (op == "and" || op == "or" || op == "implies") {
     ASSIGN_OR_RETURN(std::optional<bool> x, AsBoolean(a, op));
@@ -216,12 +249,6 @@ absl::StatusOr<Collection> Evaluator::Binary(const AstNode& node, const Env& env
     ASSIGN_OR_RETURN(std::optional<bool> x, AsBoolean(a, op));
     ASSIGN_OR_RETURN(std::optional<bool> y, AsBoolean(b, op));
     return Logic(node, x, y);
-  }
-  if (op == "|") {
-    Collection out;
-    AppendDistinct(a, &out);
-    AppendDistinct(b, &out);
-    return out;
   }
   if (op == "=" || op == "!=") {
     if (a.empty() || b.empty()) return Collection{};
@@ -297,12 +324,153 @@ absl::Status Prepare(AstNode* node) {
   return absl::OkStatus();
 }
 
+const fhir::TypeInfo* ModelType(std::string_view name) {
+  if (name.substr(0, 5) == "FHIR.") name.remove_prefix(5);
+  if (name.empty() || name.substr(0, 7) == "System.") return nullptr;
+  return fhir::StructureModel::R4().FindType(name);
+}
+
+// "a | b | c" parses as ((a | b) | c); one node with all branches evaluates without the
+// intermediate collections and can skip branches (union is associative).
+void FlattenUnions(AstNode* node) {
+  for (auto& c : node->children) {
+    if (c) FlattenUnions(c.get());
+  }
+  if (node->kind != NodeKind::kBinary || node->name != "|") return;
+  std::vector<std::unique_ptr<AstNode>> flat;
+  for (auto& c : node->children) {
+    if (c->kind == NodeKind::kBinary && c->name == "|") {
+      for (auto& g : c->children) flat.push_back(std::move(g));
+    } else {
+      flat.push_back(std::move(c));
+    }
+  }
+  node->children = std::move(flat);
+}
+
+// The resource type a branch's leading type name requires ("Patient" in
+// Patient.name.where(use = 'official')), if every step on the way up yields empty for an
+// empty input (unlike exists(), count(), empty(), ...).
+const fhir::TypeInfo* RequiredResourceType(const AstNode& node) {
+  switch (node.kind) {
+    case NodeKind::kMember:
+      if (node.leading_type) {
+        return node.type_ref != nullptr &&
+                       node.type_ref->kind() == fhir::TypeInfo::Kind::kResource
+                   ? node.type_ref
+                   : nullptr;
+      }
+      return node.children.empty() ? nullptr : RequiredResourceType(*node.children[0]);
+    case NodeKind::kTypeOp:
+    case NodeKind::kIndexer:
+      return RequiredResourceType(*node.children[0]);
+    case NodeKind::kFunction:
+      if (node.children[0] == nullptr) return nullptr;
+      switch (node.function) {
+        case Function::kWhere: case Function::kSelect: case Function::kOfType: case Function::kAs:
+        case Function::kIs: case Function::kFirst: case Function::kLast: case Function::kTail:
+        case Function::kSkip: case Function::kTake: case Function::kSingle:
+        case Function::kDistinct: case Function::kExtension: case Function::kResolve:
+          return RequiredResourceType(*node.children[0]);
+        default:
+          return nullptr;
+      }
+    default:
+      return nullptr;
+  }
+}
+
+bool PerItemArguments(Function f) {
+  switch (f) {
+    case Function::kWhere: case Function::kExists: case Function::kAll: case Function::kSelect:
+    case Function::kRepeat: case Function::kSort: case Function::kAggregate: case Function::kIif:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Marks leading type names and infers, where the model allows, the single type each node
+// yields given the type of its focus (nullptr: unknown). Member steps on a known type get
+// their element looked up here, once, instead of on every evaluation.
+const fhir::TypeInfo* Annotate(AstNode* node, const fhir::TypeInfo* focus) {
+  auto child = [&](size_t i, const fhir::TypeInfo* f) -> const fhir::TypeInfo* {
+    if (i >= node->children.size() || node->children[i] == nullptr) return focus;
+    return Annotate(node->children[i].get(), f);
+  };
+  switch (node->kind) {
+    case NodeKind::kMember: {
+      if (node->children.empty() && !node->name.empty() && node->name[0] >= 'A' &&
+          node->name[0] <= 'Z') {
+        node->leading_type = true;
+        node->type_ref = ModelType(node->name);
+        // On a non-resource focus the name is a plain member; only the filter is typed.
+        if (node->type_ref != nullptr &&
+            node->type_ref->kind() == fhir::TypeInfo::Kind::kResource) {
+          return node->type_ref;
+        }
+      }
+      const fhir::TypeInfo* source = child(0, focus);
+      if (source == nullptr) return nullptr;
+      const fhir::ElementInfo* el = source->FindChild(node->name);
+      node->hint = {source, el};
+      if (el == nullptr || el->is_choice || el->types.size() != 1) return nullptr;
+      return el->types[0].info;
+    }
+    case NodeKind::kFunction: {
+      const fhir::TypeInfo* source = child(0, focus);
+      const bool type_argument = node->function == Function::kOfType ||
+                                 node->function == Function::kAs ||
+                                 node->function == Function::kIs;
+      for (size_t i = 1; i < node->children.size() && !type_argument; ++i) {
+        child(i, PerItemArguments(node->function) ? source : focus);
+      }
+      switch (node->function) {
+        case Function::kOfType:
+        case Function::kAs:
+          return ModelType(node->children[1]->name);
+        case Function::kWhere: case Function::kFirst: case Function::kLast:
+        case Function::kSingle: case Function::kTail: case Function::kSkip:
+        case Function::kTake: case Function::kDistinct:
+          return source;
+        default:
+          return nullptr;
+      }
+    }
+    case NodeKind::kTypeOp: {
+      child(0, focus);
+      return node->name == "as" ? ModelType(node->children[1]->name) : nullptr;
+    }
+    case NodeKind::kIndexer: {
+      const fhir::TypeInfo* t = child(0, focus);
+      child(1, focus);
+      return t;
+    }
+    case NodeKind::kUnary:
+      return child(0, focus);
+    case NodeKind::kBinary: {
+      const fhir::TypeInfo* common = child(0, focus);
+      for (size_t i = 1; i < node->children.size(); ++i) {
+        if (child(i, focus) != common) common = nullptr;
+      }
+      if (node->name != "|") return nullptr;
+      for (const auto& c : node->children) node->branch_types.push_back(RequiredResourceType(*c));
+      return common;
+    }
+    default:
+      for (size_t i = 0; i < node->children.size(); ++i) child(i, focus);
+      return nullptr;
+  }
+}
+
 }  // namespace
 }  // namespace internal
 
 absl::StatusOr<Expression> Compile(std::string_view text) {
   ASSIGN_OR_RETURN(std::unique_ptr<internal::AstNode> root, internal::Parse(text));
   RETURN_IF_ERROR(internal::Prepare(root.get()));
+  internal::FlattenUnions(root.get());
+  internal::Annotate(root.get(), nullptr);
   Expression e;
   e.text_ = std::string(text);
   e.root_ = std::move(root);
@@ -312,7 +480,14 @@ absl::StatusOr<Expression> Compile(std::string_view text) {
 absl::StatusOr<Collection> Evaluate(const Expression& expression, const json::Value& resource,
                                     const EvalContext& context) {
   internal::Evaluator evaluator(resource, context);
-  internal::Env env{&evaluator.root(), nullptr};
+  internal::Env env{evaluator.root(), nullptr};
+  return evaluator.Eval(*expression.root_, env);
+}
+
+absl::StatusOr<Collection> EvaluateFrom(const Expression& expression, const Item& focus,
+                                        const json::Value& resource, const EvalContext& context) {
+  internal::Evaluator evaluator(focus, resource, context);
+  internal::Env env{evaluator.context_item(), nullptr};
   return evaluator.Eval(*expression.root_, env);
 }
 

@@ -78,6 +78,8 @@ class Expression {
   friend absl::StatusOr<Expression> Compile(std::string_view text);
   friend absl::StatusOr<Collection> Evaluate(const Expression&, const json::Value&,
                                              const EvalContext&);
+  friend absl::StatusOr<Collection> EvaluateFrom(const Expression&, const Item&,
+                                                 const json::Value&, const EvalContext&);
   std::string text_;
   std::shared_ptr<const internal::AstNode> root_;
 };
@@ -100,6 +102,13 @@ absl::StatusOr<Expression> Compile(std::string_view text);
 // Errors (e.g. single() on several items) are kUnprocessable.
 absl::StatusOr<Collection> Evaluate(const Expression& expression, const json::Value& resource,
                                     const EvalContext& context = {});
+
+// Evaluates `expression` with `focus` (an item of an earlier result over `resource`) as
+// initial focus and %context, and `resource` as %resource: how a composite search parameter's
+// component expressions apply to each item of its main expression.
+absl::StatusOr<Collection> EvaluateFrom(const Expression& expression, const Item& focus,
+                                        const json::Value& resource,
+                                        const EvalContext& context = {});
 
 // Convenience for predicates: true if the result is a single `true` (FHIRPath boolean rules:
 // a single non-boolean item counts as true, empty as false).

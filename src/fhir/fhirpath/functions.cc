@@ -329,8 +329,7 @@ absl::StatusOr<Collection> Evaluator::Sort(const AstNode& node, Collection input
   const size_t nkeys = node.children.size() - 1;
   std::vector<std::vector<Collection>> keys(input.size());
   for (size_t i = 0; i < input.size(); ++i) {
-    Collection one{input[i]};
-    Env inner{&one, &input[i], static_cast<int64_t>(i), env.total};
+    Env inner{std::span<const Item>(&input[i], 1), &input[i], static_cast<int64_t>(i), env.total};
     for (size_t k = 0; k < nkeys; ++k) {
       const AstNode* key = node.children[k + 1].get();
       if (key->kind == NodeKind::kUnary && key->name == "-") key = key->children[0].get();
@@ -372,8 +371,8 @@ absl::StatusOr<Collection> Evaluator::Arg(const AstNode& node, size_t i, const E
 
 absl::StatusOr<Collection> Evaluator::ArgFor(const AstNode& node, size_t i, const Collection& input,
                                              size_t index, const Env& env) {
-  Collection one{input[index]};
-  Env inner{&one, &input[index], static_cast<int64_t>(index), env.total};
+  Env inner{std::span<const Item>(&input[index], 1), &input[index], static_cast<int64_t>(index),
+            env.total};
   return Eval(*node.children[i + 1], inner);
 }
 
@@ -400,7 +399,7 @@ absl::StatusOr<Collection> Evaluator::Repeat(const AstNode& node, const Collecti
   return out;
 }
 
-absl::StatusOr<Collection> Evaluator::Resolve(const Collection& input) {
+absl::StatusOr<Collection> Evaluator::Resolve(std::span<const Item> input) {
   Collection out;
   for (const Item& item : input) {
     std::string_view ref;
@@ -447,8 +446,11 @@ absl::StatusOr<Collection> Evaluator::Call(const AstNode& node, const Env& env) 
   Collection input;
   if (node.children[0] != nullptr) {
     ASSIGN_OR_RETURN(input, Eval(*node.children[0], env));
+  } else if (node.function != Function::kResolve || env.focus.size() != 1) {
+    input.assign(env.focus.begin(), env.focus.end());
   } else {
-    input = *env.focus;
+    // where(resolve() is Patient): the common case needs no copy of the focus.
+    return Resolve(env.focus);
   }
   const size_t nargs = node.children.size() - 1;
   switch (node.function) {
@@ -461,7 +463,7 @@ absl::StatusOr<Collection> Evaluator::Call(const AstNode& node, const Env& env) 
       Collection kept;
       for (size_t i = 0; i < input.size(); ++i) {
         ASSIGN_OR_RETURN(Collection r, ArgFor(node, 0, input, i, env));
-        ASSIGN_OR_RETURN(std::optional<bool> b, AsBoolean(r, node.name + "()"));
+        ASSIGN_OR_RETURN(std::optional<bool> b, AsBoolean(r, node.name));
         if (b == true) kept.push_back(input[i]);
       }
       if (node.function == Function::kWhere) return kept;
@@ -732,8 +734,7 @@ absl::StatusOr<Collection> Evaluator::Call(const AstNode& node, const Env& env) 
         ASSIGN_OR_RETURN(total, Arg(node, 1, env));
       }
       for (size_t i = 0; i < input.size(); ++i) {
-        Collection one{input[i]};
-        Env inner{&one, &input[i], static_cast<int64_t>(i), &total};
+        Env inner{std::span<const Item>(&input[i], 1), &input[i], static_cast<int64_t>(i), &total};
         ASSIGN_OR_RETURN(Collection next, Eval(*node.children[1], inner));
         total = std::move(next);
       }

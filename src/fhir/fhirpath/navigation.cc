@@ -23,7 +23,15 @@ const fhir::StructureModel& Model() { return fhir::StructureModel::R4(); }
 TypeRef ResourceType(const json::Value& v) {
   const std::string* rt = v.FindString("resourceType");
   if (rt == nullptr) return {};
-  return {*rt, Model().FindType(*rt)};
+  // Every evaluation starts here; consecutive resources are mostly of one type, so the last
+  // answer spares the model's hash lookup.
+  thread_local std::string last_name;
+  thread_local const fhir::TypeInfo* last_info = nullptr;
+  if (*rt != last_name || last_info == nullptr) {
+    last_name = *rt;
+    last_info = Model().FindType(*rt);
+  }
+  return {*rt, last_info};
 }
 
 TypeRef FromElementType(const fhir::ElementType& et) {
@@ -110,7 +118,13 @@ Item RootItem(const json::Value& resource) {
   return Item(Node{&resource, nullptr, nullptr, {}, -1, rt.name, rt.info});
 }
 
-void Children(const Item& item, std::string_view name, Collection* out) {
+bool IsResource(const Node& node) {
+  if (node.type_info != nullptr) return node.type_info->kind() == fhir::TypeInfo::Kind::kResource;
+  return node.value != nullptr && node.value->is_object() &&
+         node.value->Find("resourceType") != nullptr;
+}
+
+void Children(const Item& item, std::string_view name, Collection* out, const MemberHint& hint) {
   if (!item.is_node()) return;
   const Node& n = item.node();
   // A primitive's own children (id, extension) live in its "_name" companion.
@@ -121,7 +135,9 @@ void Children(const Item& item, std::string_view name, Collection* out) {
     return;
   }
   if (n.type_info != nullptr) {
-    if (const fhir::ElementInfo* el = n.type_info->FindChild(name)) {
+    const fhir::ElementInfo* el =
+        hint.parent == n.type_info ? hint.element : n.type_info->FindChild(name);
+    if (el != nullptr) {
       if (!el->is_choice) {
         EmitMember(*holder, name, el->types.empty() ? TypeRef{} : FromElementType(el->types[0]), out);
         return;

@@ -12,7 +12,19 @@
 #include "absl/status/statusor.h"
 #include "fhir/fhirpath/fhirpath.h"
 
+namespace rhip::fhir {
+struct ElementInfo;
+}
+
 namespace rhip::fhirpath::internal {
+
+// A member step's element, found at Compile() from the statically known type of its input
+// (Observation.code: Observation's "code"), so that evaluation skips the name lookup when the
+// input has that type.
+struct MemberHint {
+  const fhir::TypeInfo* parent = nullptr;
+  const fhir::ElementInfo* element = nullptr;
+};
 
 enum class NodeKind {
   kLiteral,     // literal: a single item, or empty for {}
@@ -21,7 +33,7 @@ enum class NodeKind {
   kFunction,    // children[0]? . name(args...)  args = children[1..]
   kIndexer,     // children[0] [ children[1] ]
   kUnary,       // op children[0]   (op is "-" or "+")
-  kBinary,      // children[0] op children[1]
+  kBinary,      // children[0] op children[1]; for "|" any number of children (a union chain)
   kTypeOp,      // children[0] is|as type_name
   kThis,        // $this
   kIndex,       // $index
@@ -64,6 +76,15 @@ struct AstNode {
   std::vector<std::unique_ptr<AstNode>> children;
   // For matches()/replaceMatches() with a literal pattern: compiled once at compile time.
   std::shared_ptr<const std::regex> regex;
+  // kMember without a source and with a capitalised name ("Patient" in Patient.name): a type
+  // filter on a resource focus. type_ref is that type in the structure model, if it has it.
+  bool leading_type = false;
+  const fhir::TypeInfo* type_ref = nullptr;
+  MemberHint hint;  // kMember
+  // Union chain: per child, the resource type its leading type name requires of a resource
+  // focus (nullptr: none), for children that are empty whenever that filter is. Lets
+  // "Patient.name | Practitioner.name | ..." evaluate only the branch for the focus type.
+  std::vector<const fhir::TypeInfo*> branch_types;
 };
 
 // Parses `text` into a syntax tree (no semantic checks beyond function names and arity).
