@@ -186,7 +186,7 @@ absl::StatusOr<Collection> Evaluator::Eval(const AstNode& node, const Env& env) 
       ASSIGN_OR_RETURN(Collection input, Eval(*node.children[0], env));
       ASSIGN_OR_RETURN(const Item* i, Single(node, input, node.name));
       if (i == nullptr) return Collection{};
-      bool is = IsOfType(*i, node.children[1]->name, node.name == "as");
+      bool is = IsOfType(*i, node.children[1]->name, node.name == "as", node.children[1]->type_ref);
       if (node.name == "is") return Bool(is);
       return is ? Collection{*i} : Collection{};
     }
@@ -422,6 +422,7 @@ const fhir::TypeInfo* Annotate(AstNode* node, const fhir::TypeInfo* focus) {
       const bool type_argument = node->function == Function::kOfType ||
                                  node->function == Function::kAs ||
                                  node->function == Function::kIs;
+      if (type_argument) node->children[1]->type_ref = ModelType(node->children[1]->name);
       for (size_t i = 1; i < node->children.size() && !type_argument; ++i) {
         child(i, PerItemArguments(node->function) ? source : focus);
       }
@@ -439,6 +440,7 @@ const fhir::TypeInfo* Annotate(AstNode* node, const fhir::TypeInfo* focus) {
     }
     case NodeKind::kTypeOp: {
       child(0, focus);
+      node->children[1]->type_ref = ModelType(node->children[1]->name);
       return node->name == "as" ? ModelType(node->children[1]->name) : nullptr;
     }
     case NodeKind::kIndexer: {

@@ -436,7 +436,7 @@ absl::StatusOr<Collection> Evaluator::Resolve(std::span<const Item> input) {
     if (size_t prev = type.rfind('/'); prev != std::string_view::npos) type = type.substr(prev + 1);
     Node n;
     n.type = type;
-    n.type_info = fhir::StructureModel::R4().FindType(type);
+    n.type_info = FindTypeCached(type);
     out.push_back(Item(n));
   }
   return out;
@@ -520,7 +520,10 @@ absl::StatusOr<Collection> Evaluator::Call(const AstNode& node, const Env& env) 
     case Function::kOfType: {
       Collection out;
       for (const Item& i : input) {
-        if (IsOfType(i, node.children[1]->name, /*exact_primitives=*/true)) out.push_back(i);
+        if (IsOfType(i, node.children[1]->name, /*exact_primitives=*/true,
+                     node.children[1]->type_ref)) {
+          out.push_back(i);
+        }
       }
       return out;
     }
@@ -528,7 +531,8 @@ absl::StatusOr<Collection> Evaluator::Call(const AstNode& node, const Env& env) 
     case Function::kAs: {
       ASSIGN_OR_RETURN(const Item* i, SingleInput(node, input));
       if (i == nullptr) return Collection{};
-      bool is = IsOfType(*i, node.children[1]->name, node.function == Function::kAs);
+      bool is = IsOfType(*i, node.children[1]->name, node.function == Function::kAs,
+                         node.children[1]->type_ref);
       if (node.function == Function::kIs) return Bool(is);
       return is ? Collection{*i} : Collection{};
     }

@@ -23,15 +23,7 @@ const fhir::StructureModel& Model() { return fhir::StructureModel::R4(); }
 TypeRef ResourceType(const json::Value& v) {
   const std::string* rt = v.FindString("resourceType");
   if (rt == nullptr) return {};
-  // Every evaluation starts here; consecutive resources are mostly of one type, so the last
-  // answer spares the model's hash lookup.
-  thread_local std::string last_name;
-  thread_local const fhir::TypeInfo* last_info = nullptr;
-  if (*rt != last_name || last_info == nullptr) {
-    last_name = *rt;
-    last_info = Model().FindType(*rt);
-  }
-  return {*rt, last_info};
+  return {*rt, FindTypeCached(*rt)};
 }
 
 TypeRef FromElementType(const fhir::ElementType& et) {
@@ -113,6 +105,24 @@ bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
 
 }  // namespace
 
+const fhir::TypeInfo* FindTypeCached(std::string_view name) {
+  struct Entry {
+    std::string name;
+    const fhir::TypeInfo* info = nullptr;
+  };
+  thread_local Entry cache[16];
+  if (name.empty()) return nullptr;
+  Entry& e = cache[(name.size() * 7 + static_cast<unsigned char>(name[0]) +
+                    static_cast<unsigned char>(name.back())) % 16];
+  if (e.info == nullptr || e.name != name) {
+    const fhir::TypeInfo* info = Model().FindType(name);
+    if (info == nullptr) return nullptr;
+    e.name.assign(name);
+    e.info = info;
+  }
+  return e.info;
+}
+
 Item RootItem(const json::Value& resource) {
   TypeRef rt = ResourceType(resource);
   return Item(Node{&resource, nullptr, nullptr, {}, -1, rt.name, rt.info});
@@ -142,8 +152,23 @@ void Children(const Item& item, std::string_view name, Collection* out, const Me
         EmitMember(*holder, name, el->types.empty() ? TypeRef{} : FromElementType(el->types[0]), out);
         return;
       }
-      for (const fhir::ElementType& et : el->types) {
-        EmitMember(*holder, et.json_name, FromElementType(et), out);
+      // One pass over the members instead of one per allowed type (value[x] has 11).
+      for (const auto& [k, v] : holder->as_object()) {
+        std::string_view key = k;
+        if (!key.empty() && key[0] == '_') {
+          key.remove_prefix(1);
+          if (holder->Find(key) != nullptr) continue;  // emitted with its value
+        }
+        if (key.size() <= name.size() || key.compare(0, name.size(), name) != 0 ||
+            !IsUpper(key[name.size()])) {
+          continue;
+        }
+        for (const fhir::ElementType& et : el->types) {
+          if (et.json_name == key) {
+            EmitMember(*holder, et.json_name, FromElementType(et), out);
+            break;
+          }
+        }
       }
       return;
     }
@@ -200,7 +225,8 @@ bool IsKnownType(std::string_view type_name) {
   return Model().FindType(type_name) != nullptr;
 }
 
-bool IsOfType(const Item& item, std::string_view type_name, bool exact_primitives) {
+bool IsOfType(const Item& item, std::string_view type_name, bool exact_primitives,
+              const fhir::TypeInfo* resolved) {
   bool system_only = false, fhir_only = false;
   if (type_name.substr(0, 7) == "System.") {
     type_name.remove_prefix(7);
@@ -218,7 +244,7 @@ bool IsOfType(const Item& item, std::string_view type_name, bool exact_primitive
   if (n.type == type_name) return true;
   if (n.type_info != nullptr &&
       !(exact_primitives && n.type_info->kind() == fhir::TypeInfo::Kind::kPrimitive)) {
-    const fhir::TypeInfo* t = Model().FindType(type_name);
+    const fhir::TypeInfo* t = resolved != nullptr ? resolved : Model().FindType(type_name);
     return t != nullptr && n.type_info->IsA(*t);
   }
   // Without the model: any resource is a Resource.

@@ -190,7 +190,33 @@ bool IsPrimitiveItem(const Item& item) {
   return n.value == nullptr ? n.extension != nullptr : !n.value->is_object();
 }
 
+namespace {
+
+// The text of an item whose system value is a String, without converting it: a string
+// literal, or a JSON string of a FHIR type that is not a date or time. nullptr otherwise.
+const std::string* PlainString(const Item& item) {
+  if (const std::string* s = std::get_if<std::string>(&item.data())) return s;
+  if (!item.is_node()) return nullptr;
+  const Node& n = item.node();
+  if (n.value == nullptr || !n.value->is_string()) return nullptr;
+  if (n.type == "date" || n.type == "dateTime" || n.type == "instant" || n.type == "time") {
+    return nullptr;
+  }
+  return &n.value->as_string();
+}
+
+}  // namespace
+
 std::optional<bool> ItemsEqual(const Item& a, const Item& b) {
+  // Fast paths for what search expressions compare most: the same element (union
+  // de-duplication) and strings (where(system = 'phone')).
+  if (a.is_node() && b.is_node() && a.node().value != nullptr &&
+      a.node().value == b.node().value) {
+    return true;
+  }
+  if (const std::string* x = PlainString(a)) {
+    if (const std::string* y = PlainString(b)) return *x == *y;
+  }
   if (a.is_node() && b.is_node() && !IsPrimitiveItem(a) && !IsPrimitiveItem(b)) {
     const Node &x = a.node(), &y = b.node();
     if (x.value == y.value) return true;

@@ -70,7 +70,12 @@ void AllChildren(const Item& item, Collection* out);
 // Whether the item is of the named type ("Quantity", "FHIR.Patient", "System.String"),
 // derived types included (an Age is a Quantity, a Patient a Resource). With exact_primitives,
 // FHIR primitives match only their own type (as() and ofType(): a code is not a string).
-bool IsOfType(const Item& item, std::string_view type_name, bool exact_primitives);
+// `resolved`, when given, is the model's type for type_name (looked up at Compile()).
+bool IsOfType(const Item& item, std::string_view type_name, bool exact_primitives,
+              const fhir::TypeInfo* resolved = nullptr);
+// StructureModel::R4().FindType with a small per-thread cache: evaluation looks up the same
+// few names (the resource's type, reference targets) over and over.
+const fhir::TypeInfo* FindTypeCached(std::string_view name);
 // Whether a type specifier names a System type or a type of the structure model.
 bool IsKnownType(std::string_view type_name);
 
