@@ -1,6 +1,8 @@
 // The FHIRPath function library.
 #include <chrono>
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <regex>
 #include <string>
 #include <utility>
@@ -33,6 +35,25 @@ Collection Bool(bool b) { return Collection{Item(b)}; }
 template <typename T>
 Collection Optional(std::optional<T> v) {
   return v ? Collection{Item(std::move(*v))} : Collection{};
+}
+
+// The result of type(): a {namespace, name} object, kept for the life of the program so that
+// the item can point at it (there are as many as there are type names).
+Item TypeItem(std::string_view ns, std::string_view name) {
+  static std::mutex mu;
+  static auto* types = new std::map<std::string, json::Value, std::less<>>();
+  std::string key = absl::StrCat(ToAbsl(ns), ".", ToAbsl(name));
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = types->find(key);
+  if (it == types->end()) {
+    json::Object o;
+    o.Set("namespace", json::Value(std::string(ns)));
+    o.Set("name", json::Value(std::string(name)));
+    it = types->emplace(key, json::Value(std::move(o))).first;
+  }
+  Node n;
+  n.value = &it->second;
+  return Item(n);
 }
 
 absl::StatusOr<const Item*> SingleInput(const AstNode& node, const Collection& c) {
@@ -771,12 +792,54 @@ absl::StatusOr<Collection> Evaluator::Call(const AstNode& node, const Env& env) 
     }
     case Function::kSort:
       return Sort(node, std::move(input), env);
-    case Function::kType:
-    case Function::kMemberOf:
-    case Function::kConformsTo:
-    case Function::kHtmlChecks:
     case Function::kLowBoundary:
-    case Function::kHighBoundary:
+    case Function::kHighBoundary: {
+      ASSIGN_OR_RETURN(const Item* i, SingleInput(node, input));
+      if (i == nullptr) return Collection{};
+      std::optional<int64_t> precision;
+      if (nargs > 0) {
+        ASSIGN_OR_RETURN(Collection a, Arg(node, 0, env));
+        ASSIGN_OR_RETURN(precision, SingleInteger(node, a));
+        if (!precision) return Collection{};
+      }
+      return Optional(Boundary(*i, precision, node.function == Function::kHighBoundary));
+    }
+    case Function::kComparable: {
+      ASSIGN_OR_RETURN(const Item* i, SingleInput(node, input));
+      ASSIGN_OR_RETURN(Collection a, Arg(node, 0, env));
+      ASSIGN_OR_RETURN(const Item* other, SingleInput(node, a));
+      if (i == nullptr || other == nullptr) return Collection{};
+      std::optional<Quantity> x = ConvertToQuantity(*i), y = ConvertToQuantity(*other);
+      if (!x || !y) return FunctionError(node, "expects quantities");
+      return Bool(Comparable(*x, *y));
+    }
+    case Function::kType: {
+      Collection out;
+      for (const Item& i : input) {
+        if (!i.is_node()) {
+          out.push_back(TypeItem("System", i.TypeName()));
+        } else if (!i.node().type.empty()) {
+          out.push_back(TypeItem("FHIR", i.node().type));
+        }
+      }
+      return out;
+    }
+    case Function::kConformsTo: {
+      ASSIGN_OR_RETURN(Collection a, Arg(node, 0, env));
+      ASSIGN_OR_RETURN(std::optional<std::string> url, SingleString(node, a));
+      if (!url) return Collection{};
+      // Only the core definitions are known: a type's own StructureDefinition.
+      constexpr std::string_view kCore = "http://hl7.org/fhir/StructureDefinition/";
+      std::string_view name = *url;
+      const fhir::TypeInfo* type =
+          name.substr(0, kCore.size()) == kCore ? FindTypeCached(name.substr(kCore.size())) : nullptr;
+      if (type == nullptr) return FunctionError(node, "unknown profile " + *url);
+      ASSIGN_OR_RETURN(const Item* i, SingleInput(node, input));
+      if (i == nullptr) return Collection{};
+      return Bool(IsOfType(*i, type->name(), false, type));
+    }
+    case Function::kMemberOf:
+    case Function::kHtmlChecks:
     case Function::kGetValue:
       break;
   }

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -251,21 +252,38 @@ std::optional<bool> ItemsEqual(const Item& a, const Item& b) {
   return std::get<bool>(x) == std::get<bool>(y);
 }
 
+namespace {
+
+// Equal when both are rounded to the smaller number of decimal places.
+bool DecimalsEquivalent(const Decimal& dx, const Decimal& dy) {
+  int scale = std::min(dx.scale, dy.scale);
+  __int128 p = 1;
+  for (int k = scale; k < Decimal::kMaxScale; ++k) p *= 10;
+  auto round = [&](__int128 u) {
+    __int128 half = p / 2;
+    return (u >= 0 ? (u + half) / p : (u - half) / p);
+  };
+  return round(dx.units) == round(dy.units);
+}
+
+}  // namespace
+
 bool ItemsEquivalent(const Item& a, const Item& b) {
   if (a.is_node() && b.is_node() && !IsPrimitiveItem(a) && !IsPrimitiveItem(b)) {
     return ItemsEqual(a, b).value_or(false);
   }
   SystemValue x = ToSystem(a), y = ToSystem(b);
-  if (IsNumeric(x) && IsNumeric(y)) {
-    Decimal dx = ToDecimal(x), dy = ToDecimal(y);
-    int scale = std::min(dx.scale, dy.scale);
-    __int128 p = 1;
-    for (int k = scale; k < Decimal::kMaxScale; ++k) p *= 10;
-    auto round = [&](__int128 u) {
-      __int128 half = p / 2;
-      return (u >= 0 ? (u + half) / p : (u - half) / p);
-    };
-    return round(dx.units) == round(dy.units);
+  if (IsNumeric(x) && IsNumeric(y)) return DecimalsEquivalent(ToDecimal(x), ToDecimal(y));
+  if (std::holds_alternative<Quantity>(x) && std::holds_alternative<Quantity>(y)) {
+    // In a common unit, equal at the precision of the less precise value (4 'g' ~ 4040 'mg').
+    Quantity qx = std::get<Quantity>(x), qy = std::get<Quantity>(y);
+    if (qx.unit != qy.unit) {
+      std::optional<Quantity> cx = Canonical(qx), cy = Canonical(qy);
+      if (!cx || !cy || cx->unit != cy->unit) return false;
+      qx = *cx;
+      qy = *cy;
+    }
+    return DecimalsEquivalent(qx.value, qy.value);
   }
   if (std::holds_alternative<std::string>(x) && std::holds_alternative<std::string>(y)) {
     return NormalizeWhitespace(std::get<std::string>(x)) ==
@@ -356,6 +374,75 @@ absl::StatusOr<std::optional<Item>> IntegerArithmetic(std::string_view op, int64
 
 }  // namespace
 
+namespace {
+
+// A UCUM unit as a product of canonical base units with exponents ("cm2/s" -> m^2 s^-1,
+// factor 1e-4), for the units of the conversion table and units used as they are.
+struct UnitTerms {
+  std::map<std::string, int> exponents;
+  double factor = 1;
+};
+
+std::optional<UnitTerms> ParseUnit(std::string_view unit) {
+  UnitTerms out;
+  int sign = 1;
+  size_t i = 0;
+  while (i < unit.size()) {
+    size_t end = unit.find_first_of("./", i);
+    if (end == std::string_view::npos) end = unit.size();
+    std::string_view atom = unit.substr(i, end - i);
+    size_t digits = atom.size();
+    while (digits > 0 && (std::isdigit(static_cast<unsigned char>(atom[digits - 1])) ||
+                          atom[digits - 1] == '-')) {
+      --digits;
+    }
+    if (atom.empty()) return std::nullopt;
+    std::string_view name = atom.substr(0, digits);
+    int exp = 1;
+    if (digits < atom.size()) {
+      std::optional<int64_t> e = ParseInteger(atom.substr(digits));
+      if (!e || *e < -9 || *e > 9) return std::nullopt;
+      exp = static_cast<int>(*e);
+    }
+    if (!name.empty()) {
+      std::string base(name);
+      double f = 1;
+      for (const UnitFactor& uf : kUnits) {
+        if (uf.unit == name) {
+          base = std::string(uf.canonical);
+          f = uf.factor;
+        }
+      }
+      out.exponents[base] += sign * exp;
+      out.factor *= std::pow(f, sign * exp);
+    }  // else a number such as "1": dimensionless
+    if (end < unit.size() && unit[end] == '/') sign = -1;
+    i = end + 1;
+  }
+  return out;
+}
+
+std::string UnitText(const std::map<std::string, int>& exponents) {
+  std::string num, den;
+  for (const auto& [base, exp] : exponents) {
+    if (exp == 0) continue;
+    std::string& part = exp > 0 ? num : den;
+    if (!part.empty()) part += ".";
+    part += base;
+    if (std::abs(exp) != 1) part += std::to_string(std::abs(exp));
+  }
+  if (num.empty()) num = "1";
+  return den.empty() ? num : num + "/" + den;
+}
+
+}  // namespace
+
+bool Comparable(const Quantity& a, const Quantity& b) {
+  if (a.unit == b.unit) return true;
+  std::optional<Quantity> ca = Canonical(a), cb = Canonical(b);
+  return ca && cb && ca->unit == cb->unit;
+}
+
 absl::StatusOr<std::optional<Item>> Arithmetic(std::string_view op, const Item& a, const Item& b) {
   SystemValue x = ToSystem(a), y = ToSystem(b);
   if (std::holds_alternative<int64_t>(x) && std::holds_alternative<int64_t>(y)) {
@@ -393,6 +480,24 @@ absl::StatusOr<std::optional<Item>> Arithmetic(std::string_view op, const Item& 
       if (!v) return std::nullopt;
       return std::optional<Item>(
           Item(Quantity{std::get<Decimal>(v->data()), qx.unit == "1" ? qy.unit : qx.unit}));
+    }
+    if (op == "*" || op == "/") {
+      // Unit algebra: 2.0 'cm' * 2.0 'm' = 0.04 'm2', 4 'g' / 2 'm' = 2 'g/m'.
+      std::optional<UnitTerms> ux = ParseUnit(qx.unit), uy = ParseUnit(qy.unit);
+      if (!ux || !uy) return std::nullopt;
+      const int sign = op == "*" ? 1 : -1;
+      double factor = op == "*" ? ux->factor * uy->factor : ux->factor / uy->factor;
+      for (const auto& [base, exp] : uy->exponents) ux->exponents[base] += sign * exp;
+      ASSIGN_OR_RETURN(std::optional<Item> v, DecimalArithmetic(op, qx.value, qy.value));
+      if (!v) return std::nullopt;
+      Decimal value = std::get<Decimal>(v->data());
+      if (factor != 1) {
+        ASSIGN_OR_RETURN(std::optional<Item> scaled,
+                         DecimalArithmetic("*", value, Decimal::FromDouble(factor)));
+        if (!scaled) return std::nullopt;
+        value = std::get<Decimal>(scaled->data());
+      }
+      return std::optional<Item>(Item(Quantity{value, UnitText(ux->exponents)}));
     }
     return std::nullopt;
   }

@@ -116,6 +116,7 @@ constexpr std::pair<std::string_view, FunctionInfo> kFunctions[] = {
     {"resolve", {Function::kResolve, 0, 0}},
     {"memberOf", {Function::kMemberOf, 1, 1}},
     {"conformsTo", {Function::kConformsTo, 1, 1}},
+    {"comparable", {Function::kComparable, 1, 1}},
     {"lowBoundary", {Function::kLowBoundary, 0, 1}},
     {"highBoundary", {Function::kHighBoundary, 0, 1}},
     {"precision", {Function::kPrecision, 0, 0}},

@@ -3,6 +3,13 @@
 #include <string_view>
 
 namespace rhip::fhirpath::internal {
+
+int DaysInMonth(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
 namespace {
 
 constexpr int64_t kMsPerDay = 86400000;
@@ -29,11 +36,6 @@ void CivilFromDays(int64_t z, int* y, int* m, int* d) {
   *y = static_cast<int>(static_cast<int64_t>(yoe) + era * 400 + (*m <= 2));
 }
 
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
 
 int64_t ToMillis(const Temporal& t) {
   int64_t days = t.kind == Temporal::Kind::kTime

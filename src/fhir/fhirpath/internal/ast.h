@@ -53,7 +53,7 @@ enum class Function {
   kAbs, kCeiling, kExp, kFloor, kLn, kLog, kPower, kRound, kSqrt, kTruncate,
   kChildren, kDescendants, kTrace, kNow, kToday, kTimeOfDay, kIs, kAs, kType, kAggregate,
   kExtension, kHasValue, kResolve, kMemberOf, kConformsTo, kHtmlChecks, kLowBoundary,
-  kHighBoundary, kPrecision, kSort, kGetValue,
+  kHighBoundary, kPrecision, kSort, kGetValue, kComparable,
 };
 
 // A function's identity and arity, from the function table in parser.cc. Which arguments

@@ -40,5 +40,13 @@ std::optional<Temporal> ConvertToTemporal(const Item& item, Temporal::Kind kind)
 
 // The quantity in canonical units for comparison (g, m, s, ...), if the unit is known.
 std::optional<Quantity> Canonical(const Quantity& q);
+// Whether two quantities' units convert into each other (comparable()).
+bool Comparable(const Quantity& a, const Quantity& b);
+
+// lowBoundary() / highBoundary() (boundary.cc): the least / greatest value an imprecise
+// decimal, quantity, date, dateTime or time may stand for, at `precision` digits (decimal
+// places; for dates and times the digits of the written form: 4 year ... 17 milliseconds).
+// nullopt (empty) for other items and precisions out of range.
+std::optional<Item> Boundary(const Item& item, std::optional<int64_t> precision, bool high);
 
 }  // namespace rhip::fhirpath::internal

@@ -10,6 +10,7 @@ namespace rhip::fhirpath::internal {
 
 // The same instant with a zero offset (for values with a time zone and a time part).
 Temporal ToUtc(const Temporal& t);
+int DaysInMonth(int year, int month);
 
 // t + q for calendar and UCUM time units; the result keeps t's precision. nullopt when the
 // unit is not a time unit.
