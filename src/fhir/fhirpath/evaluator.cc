@@ -311,7 +311,7 @@ absl::Status Prepare(AstNode* node) {
     const auto* pattern = std::get_if<std::string>(&node->children[1]->literal->data());
     if (pattern != nullptr) {
       try {
-        node->regex = std::make_shared<const std::regex>(*pattern, std::regex::ECMAScript);
+        node->regex = MakeRegex(*pattern);
       } catch (const std::regex_error& e) {
         return MakeError(ErrorKind::kInvalid, absl::StrCat("FHIRPath error at offset ", node->pos,
                                                            ": invalid regular expression: ", e.what()));
@@ -393,10 +393,18 @@ bool PerItemArguments(Function f) {
 // Marks leading type names and infers, where the model allows, the single type each node
 // yields given the type of its focus (nullptr: unknown). Member steps on a known type get
 // their element looked up here, once, instead of on every evaluation.
-const fhir::TypeInfo* Annotate(AstNode* node, const fhir::TypeInfo* focus) {
+// With options.strict, what the model shows to be wrong is reported in *error (the first).
+const fhir::TypeInfo* Annotate(AstNode* node, const fhir::TypeInfo* focus,
+                               const CompileOptions& options, absl::Status* error) {
   auto child = [&](size_t i, const fhir::TypeInfo* f) -> const fhir::TypeInfo* {
     if (i >= node->children.size() || node->children[i] == nullptr) return focus;
-    return Annotate(node->children[i].get(), f);
+    return Annotate(node->children[i].get(), f, options, error);
+  };
+  auto fail = [&](std::string_view message) {
+    if (error->ok()) {
+      *error = MakeError(ErrorKind::kInvalid, absl::StrCat("FHIRPath error at offset ", node->pos,
+                                                           ": ", ToAbsl(message)));
+    }
   };
   switch (node->kind) {
     case NodeKind::kMember: {
@@ -407,6 +415,10 @@ const fhir::TypeInfo* Annotate(AstNode* node, const fhir::TypeInfo* focus) {
         // On a non-resource focus the name is a plain member; only the filter is typed.
         if (node->type_ref != nullptr &&
             node->type_ref->kind() == fhir::TypeInfo::Kind::kResource) {
+          if (options.strict && focus != nullptr &&
+              focus->kind() == fhir::TypeInfo::Kind::kResource && !focus->IsA(*node->type_ref)) {
+            fail(absl::StrCat(node->name, " cannot match the context type ", focus->name()));
+          }
           return node->type_ref;
         }
       }
@@ -414,11 +426,24 @@ const fhir::TypeInfo* Annotate(AstNode* node, const fhir::TypeInfo* focus) {
       if (source == nullptr) return nullptr;
       const fhir::ElementInfo* el = source->FindChild(node->name);
       node->hint = {source, el};
+      if (options.strict && el == nullptr) {
+        fail(absl::StrCat(source->name(), " has no element ", node->name));
+      }
       if (el == nullptr || el->is_choice || el->types.size() != 1) return nullptr;
       return el->types[0].info;
     }
     case NodeKind::kFunction: {
       const fhir::TypeInfo* source = child(0, focus);
+      const AstNode* input = node->children[0].get();
+      const bool order_dependent =
+          node->function == Function::kFirst || node->function == Function::kLast ||
+          node->function == Function::kTail || node->function == Function::kSkip ||
+          node->function == Function::kTake;
+      if (options.check_ordered_functions && order_dependent && input != nullptr &&
+          input->kind == NodeKind::kFunction &&
+          (input->function == Function::kChildren || input->function == Function::kDescendants)) {
+        fail(absl::StrCat(node->name, "() on the unordered result of ", input->name, "()"));
+      }
       const bool type_argument = node->function == Function::kOfType ||
                                  node->function == Function::kAs ||
                                  node->function == Function::kIs;
@@ -445,6 +470,11 @@ const fhir::TypeInfo* Annotate(AstNode* node, const fhir::TypeInfo* focus) {
     }
     case NodeKind::kIndexer: {
       const fhir::TypeInfo* t = child(0, focus);
+      const AstNode* input = node->children[0].get();
+      if (options.check_ordered_functions && input->kind == NodeKind::kFunction &&
+          (input->function == Function::kChildren || input->function == Function::kDescendants)) {
+        fail(absl::StrCat("[] on the unordered result of ", input->name, "()"));
+      }
       child(1, focus);
       return t;
     }
@@ -468,11 +498,23 @@ const fhir::TypeInfo* Annotate(AstNode* node, const fhir::TypeInfo* focus) {
 }  // namespace
 }  // namespace internal
 
-absl::StatusOr<Expression> Compile(std::string_view text) {
+absl::StatusOr<Expression> Compile(std::string_view text) { return Compile(text, {}); }
+
+absl::StatusOr<Expression> Compile(std::string_view text, const CompileOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<internal::AstNode> root, internal::Parse(text));
   RETURN_IF_ERROR(internal::Prepare(root.get()));
   internal::FlattenUnions(root.get());
-  internal::Annotate(root.get(), nullptr);
+  const fhir::TypeInfo* context = nullptr;
+  if (!options.context_type.empty()) {
+    context = fhir::StructureModel::R4().FindType(options.context_type);
+    if (context == nullptr) {
+      return MakeError(ErrorKind::kInvalid,
+                       absl::StrCat("FHIRPath: unknown context type ", ToAbsl(options.context_type)));
+    }
+  }
+  absl::Status error;
+  internal::Annotate(root.get(), context, options, &error);
+  RETURN_IF_ERROR(error);
   Expression e;
   e.text_ = std::string(text);
   e.root_ = std::move(root);

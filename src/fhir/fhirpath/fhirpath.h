@@ -69,13 +69,27 @@ using Collection = std::vector<Item>;
 
 struct EvalContext;
 
+// Static checks at Compile() (the spec's strict mode), off by default: evaluation is lenient,
+// an unknown member is simply empty.
+struct CompileOptions {
+  // The type of the resource or element the expression will start on ("Patient"). Lets
+  // Compile() know the type of each member step.
+  std::string_view context_type;
+  // Errors for what the model shows cannot match: an element the type does not have
+  // (name.given1, Observation.valueQuantity), a leading type name other than the context's.
+  bool strict = false;
+  // Errors for order-dependent functions (first(), skip(), [0], ...) applied directly to the
+  // unordered result of children() or descendants().
+  bool check_ordered_functions = false;
+};
+
 // A compiled expression. Cheap to copy (shares the immutable syntax tree).
 class Expression {
  public:
   const std::string& text() const { return text_; }
 
  private:
-  friend absl::StatusOr<Expression> Compile(std::string_view text);
+  friend absl::StatusOr<Expression> Compile(std::string_view text, const CompileOptions& options);
   friend absl::StatusOr<Collection> Evaluate(const Expression&, const json::Value&,
                                              const EvalContext&);
   friend absl::StatusOr<Collection> EvaluateFrom(const Expression&, const Item&,
@@ -97,6 +111,7 @@ struct EvalContext {
 
 // Parses and checks `text`. Errors are kInvalid and give the character offset.
 absl::StatusOr<Expression> Compile(std::string_view text);
+absl::StatusOr<Expression> Compile(std::string_view text, const CompileOptions& options);
 
 // Evaluates `expression` with `resource` as %resource, %context and initial focus.
 // Errors (e.g. single() on several items) are kUnprocessable.

@@ -105,11 +105,37 @@ absl::StatusOr<std::shared_ptr<const std::regex>> RegexFor(const AstNode& node,
                                                            const std::string& pattern) {
   if (node.regex) return node.regex;
   try {
-    return std::make_shared<const std::regex>(pattern, std::regex::ECMAScript);
+    return MakeRegex(pattern);
   } catch (const std::regex_error& e) {
     return FunctionError(node, absl::StrCat("invalid regular expression: ", e.what()));
   }
 }
+
+}  // namespace
+
+std::shared_ptr<const std::regex> MakeRegex(std::string_view pattern) {
+  // An unescaped '.' outside a character class becomes [\s\S].
+  std::string p;
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      p += c;
+      p += pattern[++i];
+      continue;
+    }
+    if (c == '[') in_class = true;
+    if (c == ']') in_class = false;
+    if (c == '.' && !in_class) {
+      p += "[\\s\\S]";
+    } else {
+      p += c;
+    }
+  }
+  return std::make_shared<const std::regex>(p, std::regex::ECMAScript);
+}
+
+namespace {
 
 absl::StatusOr<Collection> MathFunction(const AstNode& node, const Item* x,
                                         std::optional<Item> arg) {
@@ -197,10 +223,28 @@ std::string JsonEscape(std::string_view s) {
   return quoted.substr(1, quoted.size() - 2);
 }
 
+// Undoes JSON string escapes; other characters (an unescaped quote too) stay as they are.
 std::optional<std::string> JsonUnescape(std::string_view s) {
-  absl::StatusOr<json::Value> v = json::Parse(absl::StrCat("\"", ToAbsl(s), "\""));
-  if (!v.ok() || !v->is_string()) return std::nullopt;
-  return v->as_string();
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\') {
+      out += s[i];
+      continue;
+    }
+    // One escape (two for a surrogate pair), decoded by the JSON parser.
+    size_t len = i + 1 < s.size() && s[i + 1] == 'u' ? 6 : 2;
+    if (len == 6 && s.substr(i + 6, 2) == "\\u") len = 12;
+    absl::StatusOr<json::Value> v =
+        json::Parse(absl::StrCat("\"", ToAbsl(s.substr(i, len)), "\""));
+    if ((!v.ok() || !v->is_string()) && len == 12) {
+      len = 6;
+      v = json::Parse(absl::StrCat("\"", ToAbsl(s.substr(i, len)), "\""));
+    }
+    if (!v.ok() || !v->is_string()) return std::nullopt;
+    out += v->as_string();
+    i += len - 1;
+  }
+  return out;
 }
 
 std::optional<std::string> Encode(std::string_view s, std::string_view format, bool decode) {
@@ -375,7 +419,9 @@ absl::StatusOr<Collection> Evaluator::Sort(const AstNode& node, Collection input
     for (size_t k = 0; k < nkeys; ++k) {
       int c = compare(keys[x][k], keys[y][k]);
       const AstNode& key = *node.children[k + 1];
-      if (key.kind == NodeKind::kUnary && key.name == "-") c = -c;
+      // An empty key sorts first in both directions (as the reference engine does).
+      const bool empty = keys[x][k].empty() || keys[y][k].empty();
+      if (key.kind == NodeKind::kUnary && key.name == "-" && !empty) c = -c;
       if (c != 0) return c < 0;
     }
     return false;

@@ -239,6 +239,10 @@ std::optional<bool> ItemsEqual(const Item& a, const Item& b) {
   if (x.index() != y.index()) return false;
   if (std::holds_alternative<std::monostate>(x)) return false;
   if (const Temporal* t = std::get_if<Temporal>(&x)) {
+    // A date or dateTime is never a time.
+    if ((t->kind == Temporal::Kind::kTime) != (std::get<Temporal>(y).kind == Temporal::Kind::kTime)) {
+      return false;
+    }
     std::optional<int> c = CompareTemporal(*t, std::get<Temporal>(y));
     if (!c) return std::nullopt;
     return *c == 0;

@@ -87,6 +87,10 @@ struct AstNode {
   std::vector<const fhir::TypeInfo*> branch_types;
 };
 
+// A FHIRPath regular expression (ECMAScript syntax, single-line mode: '.' also matches a
+// newline, which std::regex cannot be told). Throws std::regex_error.
+std::shared_ptr<const std::regex> MakeRegex(std::string_view pattern);
+
 // Parses `text` into a syntax tree (no semantic checks beyond function names and arity).
 absl::StatusOr<std::unique_ptr<AstNode>> Parse(std::string_view text);
 
