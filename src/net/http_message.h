@@ -27,6 +27,10 @@ struct HttpResponse {
   int status = 200;
   Headers headers;
   std::string body;
+  // When set, the body is this file, streamed from disk in chunks instead of `body` (for
+  // files too large to hold in memory, e.g. bulk export output). A file that cannot be
+  // opened becomes a 404.
+  std::string body_file;
 
   void SetHeader(std::string_view name, std::string_view value);
   std::string_view Header(std::string_view name) const;

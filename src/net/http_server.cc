@@ -27,6 +27,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -296,6 +297,8 @@ class HttpServerImpl final : public HttpServer {
   asio::awaitable<std::optional<HttpResponse>> RunOnWorker(HttpRequest request);
   asio::awaitable<bool> Write(beast::tcp_stream& stream, HttpResponse response, unsigned version,
                               bool keep_alive, bool head);
+  asio::awaitable<bool> WriteFile(beast::tcp_stream& stream, HttpResponse response,
+                                  unsigned version, bool keep_alive, bool head);
   asio::awaitable<void> RejectAndClose(beast::tcp_stream& stream, int status, const char* message,
                                        const char* reason);
   HttpResponse CallHandler(const HttpRequest& request) const;
@@ -525,6 +528,9 @@ HttpResponse HttpServerImpl::RenderError(int status, std::string_view message) c
 
 asio::awaitable<bool> HttpServerImpl::Write(beast::tcp_stream& stream, HttpResponse response,
                                             unsigned version, bool keep_alive, bool head) {
+  if (!response.body_file.empty()) {
+    co_return co_await WriteFile(stream, std::move(response), version, keep_alive, head);
+  }
   int status = response.status;
   if (status < 100 || status > 599) status = 500;
   http::response<http::string_body> out(static_cast<http::status>(status), version);
@@ -549,6 +555,44 @@ asio::awaitable<bool> HttpServerImpl::Write(beast::tcp_stream& stream, HttpRespo
   auto [ec, n] = co_await http::async_write(stream, out, kUseTuple);
   if (ec == beast::error::timeout) CountRejected("timeout");
   co_return !ec;
+}
+
+// Streams response.body_file: the serializer reads the file a chunk at a time, and the write
+// deadline applies to each chunk, so a large file on a slow link is not cut off.
+asio::awaitable<bool> HttpServerImpl::WriteFile(beast::tcp_stream& stream, HttpResponse response,
+                                                unsigned version, bool keep_alive, bool head) {
+  http::response<http::file_body> out(static_cast<http::status>(response.status), version);
+  beast::error_code ec;
+  out.body().open(response.body_file.c_str(), beast::file_mode::scan, ec);
+  if (ec) {
+    co_return co_await Write(stream, RenderError(404, "file not found"), version, keep_alive, head);
+  }
+  for (auto& [name, value] : response.headers) {
+    if (name.empty() || !IsSafeHeaderText(name) || !IsSafeHeaderText(value)) continue;
+    if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+        EqualsIgnoreCase(name, "Connection")) {
+      continue;  // framing is ours
+    }
+    out.insert(name, value);
+  }
+  out.set(http::field::date, HttpDate());
+  out.keep_alive(keep_alive);
+  out.prepare_payload();  // Content-Length from the file size
+  http::response_serializer<http::file_body> serializer(out);
+  if (head) {
+    stream.expires_after(options_.write_timeout);
+    auto [hec, hn] = co_await http::async_write_header(stream, serializer, kUseTuple);
+    co_return !hec;
+  }
+  while (!serializer.is_done()) {
+    stream.expires_after(options_.write_timeout);
+    auto [wec, n] = co_await http::async_write_some(stream, serializer, kUseTuple);
+    if (wec) {
+      if (wec == beast::error::timeout) CountRejected("timeout");
+      co_return false;
+    }
+  }
+  co_return true;
 }
 
 asio::awaitable<void> HttpServerImpl::RejectAndClose(beast::tcp_stream& stream, int status,

@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -257,6 +259,31 @@ TEST(HttpServerTest, PostEchoesBody) {
     EXPECT_EQ(response->headers["x-method"], "POST");
     EXPECT_TRUE(response->body == body) << response->body.size();
   }
+}
+
+TEST(HttpServerTest, BodyFileIsStreamedFromDisk) {
+  const std::string path = ::testing::TempDir() + "/http_server_test_body_file";
+  std::string content(5 << 20, 'y');  // several serializer chunks
+  for (size_t i = 0; i < content.size(); i += 1000) content[i] = static_cast<char>('a' + i % 26);
+  std::ofstream(path, std::ios::binary) << content;
+  auto server = StartServer(TestOptions(), [&](const HttpRequest& request) {
+    HttpResponse r;
+    r.SetHeader("Content-Type", "application/fhir+ndjson");
+    r.body_file = request.path == "/missing" ? path + ".absent" : path;
+    return r;
+  });
+  Client client(server->port());
+  auto response = client.Get("/file");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->headers["content-type"], "application/fhir+ndjson");
+  EXPECT_EQ(response->headers["content-length"], std::to_string(content.size()));
+  EXPECT_TRUE(response->body == content) << response->body.size();
+  // Keep-alive continues after a file; a file that cannot be opened is a 404.
+  response = client.Get("/missing");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 404);
+  std::remove(path.c_str());
 }
 
 TEST(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
