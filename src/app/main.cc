@@ -3,6 +3,7 @@
 
 #include "CLI/CLI.hpp"
 #include "app/serve_command.h"
+#include "app/validate_command.h"
 #include "app/version.h"
 
 int main(int argc, char** argv) {
@@ -11,6 +12,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   rhip::app::ServeConfig serve;
   rhip::app::AddServeCommand(app, &serve);
+  rhip::app::ValidateConfig validate;
+  rhip::app::AddValidateCommand(app, &validate);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -19,5 +22,6 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (app.got_subcommand("serve")) return rhip::app::RunServe(serve);
+  if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
   return 2;
 }

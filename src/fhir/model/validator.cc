@@ -1,19 +1,25 @@
 #include "fhir/model/validator.h"
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "core/strings.h"
+#include "fhir/fhirpath/fhirpath.h"
 #include "fhir/model/internal/model_data.h"
+#include "fhir/model/profile_validator.h"
+#include "fhir/model/rules.h"
 #include "fhir/model/structure_model.h"
 
 namespace rhip::fhir {
 namespace {
 
 using json::Value;
+
+std::atomic<size_t> g_invariant_failures{0};
 
 // Values quoted in messages are cut to this many bytes (whole UTF-8 characters).
 constexpr size_t kMaxQuoted = 80;
@@ -56,9 +62,18 @@ std::string_view JsonKindName(Value::Kind kind) {
 // extends and then truncates back, so a valid resource costs no allocation per element.
 class Walker {
  public:
-  explicit Walker(std::vector<Issue>* issues) : model_(StructureModel::R4()), issues_(issues) {
+  explicit Walker(std::vector<Issue>* issues)
+      : model_(StructureModel::R4()), rules_(ValidationRules::R4()), issues_(issues) {
     path_.reserve(256);
+    extension_type_ = model_.FindType("Extension");
+    coding_type_ = model_.FindType("Coding");
+    reference_type_ = model_.FindType("Reference");
+    codeable_concept_type_ = model_.FindType("CodeableConcept");
+    focus_ = &eval_context_.variables[std::string(ValidationRules::kFocusVariable)];
   }
+
+  // Whether an error (not a warning) was reported.
+  bool failed() const { return errors_ > 0; }
 
   // A resource at the top or nested (contained, Bundle.entry.resource). `expected` is the
   // element's declared type: the abstract Resource for most, OperationOutcome for
@@ -85,7 +100,23 @@ class Walker {
     }
     // At the top the expression starts with the type; nested resources keep their path.
     if (path_.empty()) path_ = name;
+    const Value* enclosing = resource_;
+    const Value* enclosing_root = root_resource_;
+    bool enclosing_in_contained = in_contained_;
+    resource_ = &v;
+    if (!in_contained_) root_resource_ = &v;
+    in_contained_ = false;
+    size_t refs_start = local_refs_.size();
     Object(v.as_object(), type, /*is_resource=*/true);
+    if (const Value* contained = v.Find("contained"); contained != nullptr && errors_ == 0) {
+      ContainedAreReferenced(*contained, refs_start);
+    }
+    if (const std::vector<Invariant>* invariants = rules_.ForType(type)) {
+      Invariants(*invariants, v, nullptr, "");
+    }
+    resource_ = enclosing;
+    root_resource_ = enclosing_root;
+    in_contained_ = enclosing_in_contained;
   }
 
  private:
@@ -96,8 +127,13 @@ class Walker {
     size_t size;
   };
 
-  void Error(std::string_view code, std::string message) {
+  void Error(std::string_view code, std::string message, bool is_error = true) {
     Issue& issue = issues_->emplace_back();
+    if (!is_error) {
+      issue.severity = "warning";
+    } else {
+      ++errors_;
+    }
     issue.code = std::string(code);
     issue.diagnostics = std::move(message);
     issue.expression = path_;
@@ -114,6 +150,17 @@ class Walker {
       Error("structure", "empty objects are not allowed");
       return;
     }
+    // ele-1 (hasValue() or (children().count() > id.count())): evaluated in FHIRPath for every
+    // element it would cost more than all other checks together. The walker already refuses
+    // empty objects, arrays and strings, so what is left is an object holding only its id.
+    // (A primitive's _field holding only an id is checked where its value is known, in Member.)
+    if (!is_resource && type.kind() != TypeInfo::Kind::kPrimitive && obj.size() == 1 &&
+        obj.Find("id") != nullptr) {
+      Error("invariant", "ele-1: all FHIR elements must have a value or children (this one has only an id)");
+    }
+    // ext-1 (extension.exists() != value.exists()), for the same reason.
+    if (&type == extension_type_) ExtensionValueOrChildren(obj);
+    if (&type == reference_type_) LocalReference(obj);
     const ElementInfo* first = type.elements().data();
     // Which elements appeared: bit 1 the value, bit 2 the _extension sibling. chosen[] is
     // written before it is read (when seen[] is set) so it needs no clearing.
@@ -139,7 +186,9 @@ class Walker {
       }
       seen[index] |= ext ? 2 : 1;
       chosen[index] = m.type;
+      in_contained_ = is_resource && name == "contained";
       Member(obj, name, value, m, ext);
+      in_contained_ = false;
     }
     for (size_t i = 0; i < type.elements().size(); ++i) {
       const ElementInfo& e = type.elements()[i];
@@ -153,15 +202,39 @@ class Walker {
     }
   }
 
+  void ExtensionValueOrChildren(const json::Object& obj) {
+    bool has_value = false;
+    for (const auto& [key, value] : obj) {
+      // valueString, or _valueString alone: a primitive with only extensions still exists.
+      size_t start = !key.empty() && key[0] == '_' ? 1 : 0;
+      if (key.size() > start + 5 && key.compare(start, 5, "value") == 0) has_value = true;
+    }
+    if (has_value == (obj.Find("extension") != nullptr)) {
+      Error("invariant", "ext-1: an extension must have either extensions or a value[x], not both");
+    }
+  }
+
+  // ele-1 for a primitive's _field: an id alone with no value says nothing.
+  void CompanionHasContent(const Value& companion, bool has_value) {
+    if (!has_value && companion.is_object() && companion.as_object().size() == 1 &&
+        companion.Find("id") != nullptr) {
+      Error("invariant", "ele-1: all FHIR elements must have a value or children (this one has only an id)");
+    }
+  }
+
   // One member of an object: `name` without '_', `ext` when this is the _name sibling.
   void Member(const json::Object& parent, std::string_view name, const Value& value,
               const MemberMatch& m, bool ext) {
     const ElementInfo& e = *m.element;
+    const ElementRules* rules = ext ? nullptr : rules_.ForElement(e);
     if (!e.is_array()) {
       if (value.is_array()) {
         Error("structure", absl::StrCat("element ", Quoted(e.name), " takes a single value, not an array"));
       } else {
+        size_t errors = errors_;
         Item(value, *m.type, ext);
+        if (ext) CompanionHasContent(value, parent.Find(name) != nullptr);
+        if (rules != nullptr && errors_ == errors) ElementChecks(value, *m.type, *rules);
       }
       return;
     }
@@ -200,8 +273,159 @@ class Walker {
         }
         continue;
       }
+      size_t errors = errors_;
       Item(items[i], *m.type, ext);
+      if (ext) {
+        CompanionHasContent(items[i], sibling != nullptr && i < sibling->size() && !(*sibling)[i].is_null());
+      }
+      if (rules != nullptr && errors_ == errors) ElementChecks(items[i], *m.type, *rules);
     }
+  }
+
+  // The required binding and the element's own invariants, for one value.
+  void ElementChecks(const Value& v, const ElementType& type, const ElementRules& rules) {
+    if (rules.binding != nullptr) Binding(v, type, *rules.binding);
+    if (!rules.invariants.empty()) Invariants(rules.invariants, v, type.info, type.code);
+  }
+
+  void Binding(const Value& v, const ElementType& type, const ValueSet& vs) {
+    if (type.info == nullptr) return;
+    CodedKind kind;
+    if (type.info->kind() == TypeInfo::Kind::kPrimitive) {
+      kind = CodedKind::kCode;
+    } else if (type.info->IsA(*coding_type_)) {
+      kind = CodedKind::kCoding;
+    } else if (type.info == codeable_concept_type_) {
+      kind = CodedKind::kCodeableConcept;
+    } else {
+      return;
+    }
+    std::string bad = BindingViolation(v, kind, vs);
+    if (!bad.empty()) NotInValueSet(bad, vs);
+  }
+
+  void NotInValueSet(std::string_view code, const ValueSet& vs) {
+    Error("code-invalid", absl::StrCat("the code ", Quoted(code), " is not in the value set ",
+                                       ToAbsl(vs.url()), " (required binding)"));
+  }
+
+  // Evaluates invariants on `v`: the current resource itself when `info` is nullptr, else an
+  // element of type `info`. Skipped once an error was found: FHIRPath over a structurally
+  // broken resource only repeats it. An evaluation error skips the invariant (counted).
+  void Invariants(const std::vector<Invariant>& invariants, const Value& v, const TypeInfo* info,
+                  std::string_view type_name) {
+    if (errors_ > 0) return;
+    for (const Invariant& inv : invariants) {
+      if (v.is_object()) {
+        const json::Object& focus = v.as_object();
+        if (!AllPaths(v, inv.pass_if_absent) || AnyPath(v, inv.pass_if_present) ||
+            NoneOfSome(focus, inv.pass_if_none_of)) {
+          continue;
+        }
+        if (inv.guarded && !AnyMember(focus, inv.members)) {
+          if (!inv.result_when_absent) InvariantFailed(inv);
+          continue;
+        }
+      }
+      absl::StatusOr<fhirpath::Collection> result;
+      if (info == nullptr) {
+        result = fhirpath::Evaluate(inv.compiled, v);
+      } else {
+        fhirpath::Node node;
+        node.value = &v;
+        node.type = info->kind() == TypeInfo::Kind::kBackbone ? std::string_view(info->name()) : type_name;
+        node.type_info = info;
+        focus_->assign(1, fhirpath::Item(node));
+        result = fhirpath::Evaluate(inv.compiled, *resource_, eval_context_);
+      }
+      if (!result.ok()) {
+        g_invariant_failures.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      // Empty means the invariant does not apply (e.g. a comparison of dates of different
+      // precision); only an explicit false fails.
+      if (result->size() != 1) continue;
+      const bool* b = std::get_if<bool>(&(*result)[0].data());
+      if (b == nullptr || *b) continue;
+      InvariantFailed(inv);
+    }
+  }
+
+  static bool AnyMember(const json::Object& focus, const std::vector<std::string_view>& names) {
+    for (std::string_view name : names) {
+      if (HasFhirPathMember(focus, name)) return true;
+    }
+    return false;
+  }
+
+  static bool AllPaths(const Value& focus, const std::vector<std::string_view>& paths) {
+    for (std::string_view path : paths) {
+      if (!HasFhirPathPath(focus, path)) return false;
+    }
+    return true;
+  }
+
+  static bool AnyPath(const Value& focus, const std::vector<std::string_view>& paths) {
+    for (std::string_view path : paths) {
+      if (HasFhirPathPath(focus, path)) return true;
+    }
+    return false;
+  }
+
+  static bool NoneOfSome(const json::Object& focus,
+                         const std::vector<std::vector<std::string_view>>& sets) {
+    for (const std::vector<std::string_view>& names : sets) {
+      if (!AnyMember(focus, names)) return true;
+    }
+    return false;
+  }
+
+  // dom-3 (contained.where((('#'+id in (%resource.descendants().reference | ...as(canonical) |
+  // ...as(uri) | ...as(url))) or descendants().where(reference = '#').exists() ...).not())
+  // .empty()): each contained resource is referenced by a "#id" somewhere in the resource, or
+  // itself references the container with "#". The walk collected the local references of the
+  // resource's subtree from local_refs_[refs_start] on.
+  void ContainedAreReferenced(const Value& contained, size_t refs_start) {
+    if (!contained.is_array()) return;
+    for (const Value& c : contained.as_array()) {
+      const std::string* id = c.FindString("id");
+      if (id == nullptr) continue;  // '#' + {} is empty: the FHIRPath passes
+      bool referenced = false;
+      for (size_t i = refs_start; i < local_refs_.size() && !referenced; ++i) {
+        std::string_view ref = local_refs_[i].first;
+        referenced = ref.substr(1) == *id || (ref == "#" && local_refs_[i].second == &c);
+      }
+      if (!referenced) {
+        Error("invariant", absl::StrCat("dom-3: the contained resource ", Quoted(*id),
+                                        " is not referenced from elsewhere in the resource"));
+      }
+    }
+  }
+
+  void InvariantFailed(const Invariant& inv) {
+    Error("invariant", absl::StrCat(ToAbsl(inv.key), ": ", ToAbsl(inv.human)), inv.is_error);
+  }
+
+  // ref-1 (reference.startsWith('#').not() or (reference.substring(1) in
+  // %rootResource.contained.id)), in C++ because every Reference would evaluate it.
+  void LocalReference(const json::Object& reference) {
+    const Value* ref = reference.Find("reference");
+    if (ref == nullptr || !ref->is_string() || ref->as_string().empty() || ref->as_string()[0] != '#') {
+      return;
+    }
+    local_refs_.push_back({ref->as_string(), resource_});
+    std::string_view id = std::string_view(ref->as_string()).substr(1);
+    // "#" (the container, from a contained resource): substring(1) is empty, so ref-1 holds.
+    if (id.empty()) return;
+    const Value* contained = root_resource_ != nullptr ? root_resource_->Find("contained") : nullptr;
+    if (contained != nullptr && contained->is_array()) {
+      for (const Value& c : contained->as_array()) {
+        const std::string* cid = c.FindString("id");
+        if (cid != nullptr && *cid == id) return;
+      }
+    }
+    Error("invariant", absl::StrCat("ref-1: the local reference ", Quoted(ref->as_string()),
+                                    " needs a contained resource with that id"));
   }
 
   // The array paired with a primitive array: _name for name, and name for _name.
@@ -240,6 +464,10 @@ class Walker {
     }
     // For _field the primitive's own TypeInfo holds just id and extension.
     Object(v.as_object(), *info, /*is_resource=*/false);
+    if (ext) return;
+    if (const std::vector<Invariant>* invariants = rules_.ForType(*info)) {
+      Invariants(*invariants, v, info, info->name());
+    }
   }
 
   void Primitive(const Value& v, PrimitiveKind kind) {
@@ -256,6 +484,10 @@ class Walker {
       case Value::Kind::kNumber: text = v.as_number().text; break;
       default: text = v.as_string(); break;
     }
+    if (!text.empty() && text[0] == '#' &&
+        (kind == PrimitiveKind::kCanonical || kind == PrimitiveKind::kUri || kind == PrimitiveKind::kUrl)) {
+      local_refs_.push_back({text, resource_});  // for dom-3
+    }
     if (text.empty()) {
       Error("value", "empty strings are not allowed");
     } else if (!IsValidPrimitive(kind, text)) {
@@ -264,17 +496,50 @@ class Walker {
   }
 
   const StructureModel& model_;
+  const ValidationRules& rules_;
   std::vector<Issue>* issues_;
   std::string path_;
   std::string sibling_key_;
+  size_t errors_ = 0;
+  const TypeInfo* extension_type_;
+  const TypeInfo* coding_type_;
+  const TypeInfo* reference_type_;
+  // The resource that is not itself contained (%rootResource: local references resolve in its
+  // contained list).
+  const Value* root_resource_ = nullptr;
+  bool in_contained_ = false;
+  // Local references ("#id" in Reference.reference, canonical, uri, url) seen so far, each with
+  // the resource it appears in.
+  std::vector<std::pair<std::string_view, const Value*>> local_refs_;
+  const TypeInfo* codeable_concept_type_;
+  const Value* resource_ = nullptr;  // the innermost resource being walked (%resource)
+  fhirpath::EvalContext eval_context_;
+  fhirpath::Collection* focus_;  // eval_context_'s %rhipfocus
 };
 
 }  // namespace
 
-std::vector<Issue> ValidateResource(const json::Value& resource) {
+std::vector<Issue> ValidateResource(const json::Value& resource, const ValidateOptions& options) {
   std::vector<Issue> issues;
-  Walker(&issues).Resource(resource);
+  Walker walker(&issues);
+  walker.Resource(resource);
+  if (!walker.failed() && options.profile_lookup) ValidateProfiles(resource, options, &issues);
   return issues;
 }
+
+std::vector<Issue> ValidateResource(const json::Value& resource) {
+  return ValidateResource(resource, ValidateOptions{});
+}
+
+bool HasErrors(const std::vector<Issue>& issues) {
+  for (const Issue& i : issues) {
+    if (i.severity == "error" || i.severity == "fatal") return true;
+  }
+  return false;
+}
+
+namespace internal {
+size_t InvariantEvaluationFailures() { return g_invariant_failures.load(std::memory_order_relaxed); }
+}  // namespace internal
 
 }  // namespace rhip::fhir

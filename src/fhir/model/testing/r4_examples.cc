@@ -35,6 +35,11 @@ constexpr KnownInvalid kKnownInvalidExamples[] = {
     // id is 67 characters; the id type allows at most 64.
     {"SearchParameter-questionnaireresponse-extensions-QuestionnaireResponse-item-subject.json",
      "Resource.id longer than 64 characters"},
+    // The workflow pattern logical models are neither abstract nor based on anything.
+    {"StructureDefinition-Definition.json", "sdf-4: not abstract and no baseDefinition"},
+    {"StructureDefinition-Event.json", "sdf-4: not abstract and no baseDefinition"},
+    {"StructureDefinition-FiveWs.json", "sdf-4: not abstract and no baseDefinition"},
+    {"StructureDefinition-Request.json", "sdf-4: not abstract and no baseDefinition"},
 };
 
 }  // namespace
