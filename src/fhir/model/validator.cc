@@ -65,11 +65,13 @@ class Walker {
   explicit Walker(std::vector<Issue>* issues)
       : model_(StructureModel::R4()), rules_(ValidationRules::R4()), issues_(issues) {
     path_.reserve(256);
-    extension_type_ = model_.FindType("Extension");
-    coding_type_ = model_.FindType("Coding");
-    reference_type_ = model_.FindType("Reference");
-    codeable_concept_type_ = model_.FindType("CodeableConcept");
-    focus_ = &eval_context_.variables[std::string(ValidationRules::kFocusVariable)];
+    static const TypeInfo* const kTypes[] = {model_.FindType("Extension"), model_.FindType("Coding"),
+                                             model_.FindType("Reference"),
+                                             model_.FindType("CodeableConcept")};
+    extension_type_ = kTypes[0];
+    coding_type_ = kTypes[1];
+    reference_type_ = kTypes[2];
+    codeable_concept_type_ = kTypes[3];
   }
 
   // Whether an error (not a warning) was reported.
@@ -335,6 +337,8 @@ class Walker {
         node.value = &v;
         node.type = info->kind() == TypeInfo::Kind::kBackbone ? std::string_view(info->name()) : type_name;
         node.type_info = info;
+        // Made on first use: most resources need no focused evaluation at all.
+        if (focus_ == nullptr) focus_ = &eval_context_.variables[std::string(ValidationRules::kFocusVariable)];
         focus_->assign(1, fhirpath::Item(node));
         result = fhirpath::Evaluate(inv.compiled, *resource_, eval_context_);
       }
@@ -514,7 +518,7 @@ class Walker {
   const TypeInfo* codeable_concept_type_;
   const Value* resource_ = nullptr;  // the innermost resource being walked (%resource)
   fhirpath::EvalContext eval_context_;
-  fhirpath::Collection* focus_;  // eval_context_'s %rhipfocus
+  fhirpath::Collection* focus_ = nullptr;  // eval_context_'s %rhipfocus
 };
 
 }  // namespace
