@@ -122,5 +122,47 @@ TEST(FhirPathTest, PrimitiveExtensionsAndIds) {
   EXPECT_EQ(Texts("birthDate < @1971", p), V{"true"});
 }
 
+TEST(FhirPathTest, UnionChainsSkipOnlyBranchesThatMustBeEmpty) {
+  json::Value o = Observation();
+  EXPECT_EQ(Texts("Patient.name | Observation.status | Encounter.status", o), V{"final"});
+  // A branch for another type still counts when a function makes something of nothing.
+  EXPECT_EQ(Texts("Patient.name.exists() | Observation.status", o), (V{"false", "final"}));
+  EXPECT_EQ(Texts("Observation.code.coding.system | Observation.code.coding.system", o),
+            (V{"http://loinc.org", "http://snomed.info/sct"}));
+  // On an element focus a capitalised name is just a member name.
+  EXPECT_EQ(Texts("component.where(code.text = 'b').value | Patient.x", o), V{"3"});
+}
+
+TEST(FhirPathTest, EvaluateFromAnItem) {
+  json::Value o = Observation();
+  Collection components = *Evaluate(*Compile("Observation.component"), o);
+  ASSERT_EQ(components.size(), 2u);
+  absl::StatusOr<Collection> c =
+      EvaluateFrom(*Compile("value.ofType(integer) | %resource.status"), components[1], o);
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->size(), 2u);
+  EXPECT_EQ(ToText((*c)[0]), "3");
+  EXPECT_EQ(ToText((*c)[1]), "final");
+}
+
+TEST(FhirPathTest, BoundariesTypesAndStrictMode) {
+  json::Value o = Observation();
+  EXPECT_EQ(Texts("1.587.lowBoundary(6)", o), V{"1.586500"});
+  EXPECT_EQ(Texts("effective.lowBoundary(8)", o), V{"2024-03-01"});
+  EXPECT_EQ(Texts("@2024.highBoundary(8)", o), V{"2024-12-31"});
+  EXPECT_EQ(Texts("status.type().name | Observation.type().namespace", o), (V{"code", "FHIR"}));
+  EXPECT_EQ(Texts("(2.0 'cm' * 2.0 'm') = 0.04 'm2'", o), V{"true"});
+  CompileOptions strict;
+  strict.context_type = "Observation";
+  strict.strict = true;
+  EXPECT_TRUE(Compile("Observation.code.coding.code", strict).ok());
+  EXPECT_TRUE(Compile("(Observation.value as Quantity).unit", strict).ok());
+  EXPECT_FALSE(Compile("Observation.code.codings", strict).ok());
+  EXPECT_FALSE(Compile("Patient.name", strict).ok());
+  EXPECT_FALSE(Compile("(Observation.value as Period).unit", strict).ok());
+  // Lenient by default: unknown members are empty.
+  EXPECT_EQ(Texts("Observation.code.codings", o), V{});
+}
+
 }  // namespace
 }  // namespace rhip::fhirpath

@@ -3,6 +3,7 @@
 // choice elements name + type ("valueQuantity"). The structure model supplies types when it
 // knows them; without it, types come from choice-type suffixes and resourceType members.
 #include <cctype>
+#include <cstring>
 #include <string_view>
 
 #include "fhir/fhirpath/internal/evaluator.h"
@@ -62,6 +63,7 @@ void Emit(const json::Value& parent, std::string_view member, const json::Value*
     n = std::max(value != nullptr && value->is_array() ? value->as_array().size() : 0,
                  ext != nullptr && ext->is_array() ? ext->as_array().size() : 0);
   }
+  if (array) out->reserve(out->size() + n);
   for (size_t i = 0; i < n; ++i) {
     int index = array ? static_cast<int>(i) : -1;
     Node node{At(value, index), At(ext, index), &parent, member, index, type.name, type.info};
@@ -83,11 +85,17 @@ void Emit(const json::Value& parent, std::string_view member, const json::Value*
 void FindPair(const json::Object& obj, std::string_view name, const json::Value** value,
               const json::Value** ext, std::string_view* key) {
   *value = *ext = nullptr;
+  const size_t n = name.size();
+  if (n == 0) return;
+  // Lengths and first characters rule out most members before a full comparison.
   for (const auto& [k, v] : obj) {
-    if (k == name) {
-      *value = &v;
-      *key = k;
-    } else if (k.size() == name.size() + 1 && k[0] == '_' && k.compare(1, name.size(), name) == 0) {
+    if (k.size() == n) {
+      if (k[0] == name[0] && std::memcmp(k.data(), name.data(), n) == 0) {
+        *value = &v;
+        *key = k;
+      }
+    } else if (k.size() == n + 1 && k[0] == '_' && k[1] == name[0] &&
+               std::memcmp(k.data() + 1, name.data(), n) == 0) {
       *ext = &v;
       if (*value == nullptr) *key = std::string_view(k).substr(1);
     }
