@@ -30,6 +30,17 @@ absl::StatusOr<const Item*> Single(const AstNode& node, const Collection& c, std
 
 Collection Bool(bool b) { return Collection{Item(b)}; }
 
+bool IsResourceItem(const Item& item) {
+  return item.is_node() && item.node().value != nullptr && item.node().value->is_object() &&
+         IsResource(item.node());
+}
+
+// Whether a resource passes the filter of a leading type name (kMember with leading_type).
+bool HasLeadingType(const AstNode& leading, const Node& n) {
+  return n.type == leading.name ||
+         (n.type_info != nullptr && leading.type_ref != nullptr && n.type_info->IsA(*leading.type_ref));
+}
+
 absl::StatusOr<Collection> Logic(const AstNode& node, std::optional<bool> a, std::optional<bool> b) {
   const std::string& op = node.name;
   std::optional<bool> r;
@@ -142,18 +153,27 @@ absl::StatusOr<Collection> Evaluator::Eval(const AstNode& node, const Env& env) 
     case NodeKind::kVariable:
       return Variable(node);
     case NodeKind::kMember: {
+      const AstNode* source = node.children.empty() ? nullptr : node.children[0].get();
+      if (source != nullptr && source->kind == NodeKind::kMember && source->leading_type) {
+        // "Patient.name" on resources (how nearly every search expression starts): the type
+        // filter and the member step in one pass, without the filtered collection.
+        bool resources = true;
+        for (const Item& item : env.focus) resources = resources && IsResourceItem(item);
+        if (resources) {
+          Collection out;
+          for (const Item& item : env.focus) {
+            if (HasLeadingType(*source, item.node())) Children(item, node.name, &out, node.hint);
+          }
+          return out;
+        }
+      }
       Collection storage;
       ASSIGN_OR_RETURN(std::span<const Item> input, Source(node, env, &storage));
       Collection out;
       for (const Item& item : input) {
         // A leading type name ("Patient.name") selects the focus if it is of that type.
-        if (node.leading_type && item.is_node() && item.node().value != nullptr &&
-            item.node().value->is_object() && IsResource(item.node())) {
-          if (item.node().type == node.name ||
-              (item.node().type_info != nullptr && node.type_ref != nullptr &&
-               item.node().type_info->IsA(*node.type_ref))) {
-            out.push_back(item);
-          }
+        if (node.leading_type && IsResourceItem(item)) {
+          if (HasLeadingType(node, item.node())) out.push_back(item);
           continue;
         }
         Children(item, node.name, &out, node.hint);
