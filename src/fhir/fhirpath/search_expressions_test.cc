@@ -5,6 +5,7 @@
 // main expression. This is what search indexing does on every write.
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,12 @@ TEST(SearchExpressionsTest, CompileAndEvaluateOnR4Examples) {
 
   long evaluations = 0, items = 0, errors = 0;
   std::map<std::string, int> errors_by_param;
+  // Constructs the search definitions rely on: per construct, the parameters using it that
+  // found something on some example (so the constructs are exercised, not just parsed). The R4
+  // definitions use neither extension('url') nor `as` (fhirpath_test.cc covers those).
+  const std::vector<std::string> kConstructs = {"resolve()", "ofType(", "where(", "exists()",
+                                                " | "};
+  std::map<std::string, std::set<std::string>> found_with;
   for (const json::Value* r : resources) {
     const fhir::TypeInfo* type = model.FindType(*r->FindString("resourceType"));
     if (type == nullptr) continue;
@@ -120,6 +127,11 @@ TEST(SearchExpressionsTest, CompileAndEvaluateOnR4Examples) {
         continue;
       }
       items += static_cast<long>(c->size());
+      if (!c->empty()) {
+        for (const std::string& k : kConstructs) {
+          if (p.expression.text().find(k) != std::string::npos) found_with[k].insert(p.id);
+        }
+      }
       for (const Item& item : *c) {
         for (const Expression& ce : p.components) {
           ++evaluations;
@@ -141,6 +153,10 @@ TEST(SearchExpressionsTest, CompileAndEvaluateOnR4Examples) {
             << "example resources: " << resources.size() << ", evaluations: " << evaluations
             << ", items found: " << items << ", evaluation errors: " << errors << " in "
             << errors_by_param.size() << " parameters\n";
+  for (const std::string& k : kConstructs) {
+    std::cout << "  parameters with '" << k << "' that found items: " << found_with[k].size() << "\n";
+    EXPECT_FALSE(found_with[k].empty()) << k;
+  }
   EXPECT_EQ(errors, 0);
   // Guards against a vacuous pass (no examples matched, every expression empty).
   EXPECT_GT(evaluations, 100000);
