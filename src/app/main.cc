@@ -2,6 +2,8 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "app/chinese_text_folding.h"
+#include "app/reindex_command.h"
 #include "app/serve_command.h"
 #include "app/validate_command.h"
 #include "app/version.h"
@@ -14,6 +16,8 @@ int main(int argc, char** argv) {
   rhip::app::AddServeCommand(app, &serve);
   rhip::app::ValidateConfig validate;
   rhip::app::AddValidateCommand(app, &validate);
+  rhip::app::ReindexConfig reindex;
+  rhip::app::AddReindexCommand(app, &reindex);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -21,7 +25,10 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
+  // Before any store is opened: index rows and searches must fold text the same way.
+  rhip::app::InstallChineseTextFolding();
   if (app.got_subcommand("serve")) return rhip::app::RunServe(serve);
+  if (app.got_subcommand("reindex")) return rhip::app::RunReindex(reindex);
   if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
   return 2;
 }

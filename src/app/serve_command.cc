@@ -21,6 +21,7 @@
 #include "db/database.h"
 #include "fhir/repository.h"
 #include "fhir/rest_handler.h"
+#include "fhir/search/reindex.h"
 #include "net/http_server.h"
 #include "toml++/toml.h"
 
@@ -220,6 +221,19 @@ int RunServe(ServeConfig c) {
   if (!database.ok()) {
     std::cerr << "rhip serve: cannot open the database: " << database.status().message() << "\n";
     return 1;
+  }
+  auto index_state = fhir::search::CheckIndexState(**database);
+  if (!index_state.ok()) {
+    std::cerr << "rhip serve: cannot check the search index: " << index_state.status().message() << "\n";
+    return 1;
+  }
+  if (*index_state != fhir::search::IndexState::kCurrent) {
+    // Serving stays possible (reads, writes, searches on what is indexed), but say so loudly.
+    std::cerr << "rhip serve: warning: the search index "
+              << (*index_state == fhir::search::IndexState::kReindexing
+                      ? "is being rebuilt (an interrupted `rhip reindex`)"
+                      : "was built with other search definitions")
+              << "; searches may miss resources until `rhip reindex` has run\n";
   }
   std::unique_ptr<fhir::Repository> repository =
       fhir::Repository::Create(database->get(), &Clock::Real());

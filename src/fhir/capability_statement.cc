@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "fhir/model/structure_model.h"
+#include "fhir/search/search_parameters.h"
 
 namespace rhip::fhir {
 namespace {
@@ -16,12 +17,26 @@ json::Value Codes(std::initializer_list<const char*> names, const char* key) {
   return out;
 }
 
-json::Value SearchParam(const char* name, const char* type, const char* doc) {
+json::Value SearchParamEntry(std::string_view name, std::string_view type, std::string_view url) {
   json::Object p;
   p.Set("name", name);
+  if (!url.empty()) p.Set("definition", url);
   p.Set("type", type);
-  p.Set("documentation", doc);
   return p;
+}
+
+// What the search engine really indexes for the type (fhir/search/search_parameters.h).
+json::Array SearchParams(std::string_view type) {
+  const search::SearchParamRegistry& registry = search::SearchParamRegistry::Default();
+  json::Array out;
+  for (std::string_view code : {"_id", "_lastUpdated"}) {
+    const search::SearchParam* p = registry.Find(type, code);
+    if (p != nullptr) out.emplace_back(SearchParamEntry(code, search::ParamTypeName(p->type), p->url));
+  }
+  for (const search::SearchParam* p : registry.Indexed(type)) {
+    out.emplace_back(SearchParamEntry(p->code, search::ParamTypeName(p->type), p->url));
+  }
+  return out;
 }
 
 }  // namespace
@@ -41,17 +56,15 @@ json::Value BuildCapabilityStatement(std::string_view software_version, std::str
     r.Set("conditionalRead", "not-supported");
     r.Set("conditionalUpdate", true);
     r.Set("conditionalDelete", "single");
-    r.Set("searchParam",
-          json::Array{SearchParam("_id", "token", "Logical id of the resource"),
-                      SearchParam("identifier", "token",
-                                  "Resource.identifier (system|value); the full search engine "
-                                  "is not yet available")});
+    r.Set("searchInclude", json::Array{json::Value("*")});
+    r.Set("searchParam", SearchParams(type));
     resources.emplace_back(std::move(r));
   }
   json::Object rest;
   rest.Set("mode", "server");
   rest.Set("resource", std::move(resources));
-  rest.Set("interaction", Codes({"transaction", "batch", "history-system"}, "code"));
+  rest.Set("interaction", Codes({"transaction", "batch", "history-system", "search-system"}, "code"));
+  rest.Set("searchParam", SearchParams("Resource"));
 
   json::Object software;
   software.Set("name", "rhip");

@@ -14,6 +14,8 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "db/database.h"
+#include "fhir/search/query_compiler.h"
+#include "fhir/search/search_request.h"
 
 namespace rhip::fhir {
 
@@ -57,6 +59,24 @@ struct HistoryPage {
   std::string next_cursor;              // empty on the last page
 };
 
+struct SearchInput {
+  std::string type;                  // empty: a system search (across types, see _type)
+  search::QueryParams params;        // decoded query (and _search form) parameters
+  bool lenient = false;              // Prefer: handling=lenient
+  std::string compartment_id;        // Patient/[id]/[type]?... and $everything
+  bool everything = false;           // Patient/[id]/$everything: the Patient and its compartment
+  search::AccessPredicate access;    // the caller's access rule, applied in SQL
+};
+
+struct SearchResult {
+  search::SearchRequest request;         // as understood: _summary, _elements, link parameters
+  std::vector<StoredResource> matches;   // this page, in order
+  std::vector<StoredResource> included;  // _include / _revinclude
+  std::optional<int64_t> total;
+  std::string next_cursor;  // empty on the last page
+  std::string prev_cursor;  // empty on the first page
+};
+
 class Repository {
  public:
   virtual ~Repository() = default;
@@ -91,10 +111,12 @@ class Repository {
 
   virtual absl::StatusOr<HistoryPage> History(const HistoryRequest& request) = 0;
 
-  // Current, non-deleted resources of type matching query (the subset of search this
-  // repository supports: _id, identifier, _count). Ordered by id.
-  virtual absl::StatusOr<std::vector<StoredResource>> Search(std::string_view type,
-                                                             std::string_view query) = 0;
+  // A FHIR search: one page of matches with includes, total and paging cursors.
+  virtual absl::StatusOr<SearchResult> Search(const SearchInput& input) = 0;
+
+  // Convenience: the first page (at most _count, default 20, max 1000) of current resources of
+  // type matching query, an URL query string.
+  absl::StatusOr<std::vector<StoredResource>> Search(std::string_view type, std::string_view query);
 
   // Processes a Bundle of type batch or transaction and returns the response Bundle.
   // base_url (e.g. http://host/fhir) prefixes fullUrl and Location values.

@@ -13,6 +13,7 @@
 #include "fhir/http_util.h"
 #include "fhir/model/structure_model.h"
 #include "fhir/operation_outcome.h"
+#include "fhir/search/projection.h"
 #include "fhir/search_query.h"
 
 namespace rhip::fhir {
@@ -137,7 +138,12 @@ class Dispatcher {
     RETURN_IF_ERROR(CheckAccept(req_.http, params_));
     if (seg.empty()) {
       if (m == "POST") return Bundle();
+      if (m == "GET") return Search("");
       return MethodNotAllowed();
+    }
+    if (seg.size() == 1 && seg[0] == "_search") {
+      if (m != "POST") return MethodNotAllowed();
+      return Search("");
     }
     if (seg.size() == 1 && seg[0] == "metadata") {
       if (m != "GET" && m != "HEAD") return MethodNotAllowed();
@@ -177,6 +183,14 @@ class Dispatcher {
     if (seg.size() == 3 && seg[2] == "_history") {
       if (m != "GET") return MethodNotAllowed();
       return History(type, id);
+    }
+    if (type == "Patient" && seg.size() == 3 && seg[2] == "$everything") {
+      if (m != "GET") return MethodNotAllowed();
+      return Search("", id, /*everything=*/true);
+    }
+    if (type == "Patient" && seg.size() == 3 && StructureModel::R4().IsResourceType(seg[2])) {
+      if (m != "GET") return MethodNotAllowed();
+      return Search(seg[2], id);
     }
     if (seg.size() == 4 && seg[2] == "_history") {
       if (m != "GET" && m != "HEAD") return MethodNotAllowed();
@@ -291,26 +305,83 @@ class Dispatcher {
     return resp;
   }
 
-  absl::StatusOr<net::HttpResponse> Search(const std::string& type) {
-    std::string query = req_.http.query;
+  // GET [type]?..., POST [type]/_search, GET /fhir?... (system), Patient/[id]/[type]?...
+  // (compartment) and Patient/[id]/$everything.
+  absl::StatusOr<net::HttpResponse> Search(const std::string& type,
+                                           const std::string& compartment_id = {},
+                                           bool everything = false) {
+    SearchInput input;
+    input.type = type;
+    input.params = params_;
     if (req_.http.method == "POST") {
       std::string_view ct = req_.http.Header("Content-Type");
       if (ct.find("application/x-www-form-urlencoded") == std::string_view::npos) {
         return MakeError(ErrorKind::kUnsupportedMediaType,
                          "_search needs application/x-www-form-urlencoded");
       }
-      if (!req_.http.body.empty()) query = query.empty() ? req_.http.body : query + "&" + req_.http.body;
+      ASSIGN_OR_RETURN(QueryParams form, ParseQueryParams(req_.http.body));
+      for (auto& p : form) input.params.push_back(std::move(p));
     }
-    ASSIGN_OR_RETURN(std::vector<StoredResource> found, repo_->Search(type, query));
+    input.lenient = req_.http.Header("Prefer").find("handling=lenient") != std::string_view::npos;
+    input.compartment_id = compartment_id;
+    input.everything = everything;
+    if (everything) {
+      // $everything takes _since (an instant), _type and _count; they map onto the search.
+      QueryParams mapped;
+      for (auto& [k, v] : input.params) {
+        if (k == "_since") {
+          mapped.emplace_back("_lastUpdated", StrCat("ge", v));
+        } else if (k == "_type" || k == "_count" || k == "_cursor" || k == "_format") {
+          mapped.emplace_back(k, v);
+        } else {
+          return MakeError(ErrorKind::kInvalid, StrCat("$everything does not take '", k, "'"));
+        }
+      }
+      input.params = std::move(mapped);
+    }
+    ASSIGN_OR_RETURN(SearchResult result, repo_->Search(input));
+    const search::SearchRequest& request = result.request;
+    if (request.summary == search::Summary::kTrue) {
+      return MakeError(ErrorKind::kNotSupported,
+                       "_summary=true is not supported yet; use _elements, _summary=data or text");
+    }
+    // Links repeat what was understood, so a lenient search's links show what was applied.
+    std::string path = req_.base_url;
+    if (!compartment_id.empty()) StrAppend(&path, "/Patient/", compartment_id);
+    if (everything) {
+      StrAppend(&path, "/$everything");
+    } else if (!type.empty()) {
+      StrAppend(&path, "/", type);
+    }
+    auto link = [&](std::string_view cursor) {
+      std::string q;
+      for (const auto& [k, v] : request.understood) {
+        StrAppend(&q, q.empty() ? "?" : "&", PercentEncode(k), "=", PercentEncode(v));
+      }
+      if (!cursor.empty()) StrAppend(&q, q.empty() ? "?" : "&", "_cursor=", cursor);
+      return StrCat(path, q);
+    };
+    std::vector<std::pair<std::string, std::string>> links = {
+        {"self", link(request.cursor)}};
+    if (!result.next_cursor.empty()) links.emplace_back("next", link(result.next_cursor));
+    if (!result.prev_cursor.empty()) links.emplace_back("previous", link(result.prev_cursor));
     std::string body = BundleStart("searchset");
-    StrAppend(&body, ",\"total\":", found.size());
-    AppendLinks({{"self", StrCat(req_.base_url, "/", type, query.empty() ? "" : "?", query)}},
-                &body);
+    if (result.total) StrAppend(&body, ",\"total\":", *result.total);
+    AppendLinks(links, &body);
     body.append(",\"entry\":[");
-    for (size_t i = 0; i < found.size(); ++i) {
-      if (i) body.push_back(',');
-      AppendEntry(found[i], req_.base_url, ",\"search\":{\"mode\":\"match\"}", &body);
-    }
+    bool project = search::NeedsProjection(request.summary, request.elements);
+    bool first = true;
+    auto add = [&](StoredResource& r, std::string_view mode) -> absl::Status {
+      if (project) {
+        ASSIGN_OR_RETURN(r.json, search::Project(r.json, request.summary, request.elements));
+      }
+      if (!first) body.push_back(',');
+      first = false;
+      AppendEntry(r, req_.base_url, StrCat(",\"search\":{\"mode\":\"", mode, "\"}"), &body);
+      return absl::OkStatus();
+    };
+    for (StoredResource& r : result.matches) RETURN_IF_ERROR(add(r, "match"));
+    for (StoredResource& r : result.included) RETURN_IF_ERROR(add(r, "include"));
     body.append("]}");
     return JsonResponse(200, std::move(body));
   }

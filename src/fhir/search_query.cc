@@ -1,7 +1,7 @@
 #include "fhir/search_query.h"
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
+#include <cctype>
+
 #include "core/error.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
@@ -14,43 +14,6 @@ int Hex(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// Splits on sep, honouring the FHIR search escape "\sep".
-std::vector<std::string> SplitEscaped(std::string_view s, char sep) {
-  std::vector<std::string> parts(1);
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == sep || s[i + 1] == '\\' ||
-                                             s[i + 1] == '|' || s[i + 1] == '$' || s[i + 1] == ',')) {
-      parts.back().push_back(s[++i]);
-    } else if (s[i] == sep) {
-      parts.emplace_back();
-    } else {
-      parts.back().push_back(s[i]);
-    }
-  }
-  return parts;
-}
-
-// Finds the first unescaped '|'.
-size_t FindBar(std::string_view s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '|') {
-      return i;
-    }
-  }
-  return std::string_view::npos;
-}
-
-std::string Unescape(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size()) ++i;
-    out.push_back(s[i]);
-  }
-  return out;
 }
 
 }  // namespace
@@ -76,6 +39,23 @@ absl::StatusOr<std::string> PercentDecode(std::string_view s) {
   return out;
 }
 
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' ||
+        c == '/' || c == ',' || c == '$') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<QueryParams> ParseQueryParams(std::string_view query) {
   QueryParams out;
   size_t start = 0;
@@ -93,46 +73,6 @@ absl::StatusOr<QueryParams> ParseQueryParams(std::string_view query) {
     out.emplace_back(std::move(name), std::move(value));
   }
   return out;
-}
-
-absl::StatusOr<SearchQuery> ParseSearchQuery(std::string_view query) {
-  SearchQuery q;
-  ASSIGN_OR_RETURN(QueryParams params, ParseQueryParams(query));
-  for (const auto& [name, value] : params) {
-    if (name == "_count") {
-      int n = 0;
-      if (!absl::SimpleAtoi(value, &n) || n < 0) {
-        return MakeError(ErrorKind::kInvalid, "_count must be a non-negative integer");
-      }
-      q.count = std::min(n, 1000);
-      continue;
-    }
-    if (name == "_format" || name == "_pretty") continue;
-    if (name != "_id" && name != "identifier") {
-      return MakeError(ErrorKind::kInvalid,
-                       StrCat("unsupported search parameter '", name,
-                                    "' (this server supports _id and identifier here)"));
-    }
-    if (value.empty()) {
-      return MakeError(ErrorKind::kInvalid, StrCat("empty value for search parameter '", name, "'"));
-    }
-    SearchCondition cond;
-    cond.param = name;
-    for (const std::string& alt : SplitEscaped(value, ',')) {
-      TokenValue t;
-      size_t bar = name == "identifier" ? FindBar(alt) : std::string_view::npos;
-      if (bar == std::string_view::npos) {
-        t.value = Unescape(alt);
-      } else {
-        t.has_system = true;
-        t.system = Unescape(std::string_view(alt).substr(0, bar));
-        t.value = Unescape(std::string_view(alt).substr(bar + 1));
-      }
-      cond.any_of.push_back(std::move(t));
-    }
-    q.all_of.push_back(std::move(cond));
-  }
-  return q;
 }
 
 }  // namespace rhip::fhir

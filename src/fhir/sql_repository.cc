@@ -13,6 +13,10 @@
 #include "fhir/internal/bundle_processor.h"
 #include "fhir/internal/operations.h"
 #include "fhir/internal/resource_store.h"
+#include "fhir/internal/search_executor.h"
+#include "fhir/search/index_extractor.h"
+#include "fhir/search_query.h"
+#include "core/ids.h"
 #include "fhir/repository.h"
 
 namespace rhip::fhir {
@@ -66,18 +70,22 @@ class SqlRepository : public Repository {
     return ReadTxn([&](db::Session& s) { return internal::DoVRead(s, type, id, version); });
   }
 
+  // Validation and index extraction are CPU work: done here, on the caller's thread, not in
+  // the transaction (which on SQLite runs on the single writer).
   absl::StatusOr<WriteResult> Create(json::Value resource, std::string_view if_none_exist) override {
     RETURN_IF_ERROR(internal::CheckResource(resource, ""));
+    search::IndexRows rows = search::IndexExtractor::Default().Extract(resource);
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoCreate(s, now, resource, if_none_exist);
+      return internal::DoCreate(s, now, resource, if_none_exist, {}, {}, &rows);
     });
   }
 
   absl::StatusOr<WriteResult> Update(std::string_view type, std::string_view id,
                                      json::Value resource, ExpectedVersion expected) override {
     RETURN_IF_ERROR(internal::CheckResource(resource, type));
+    search::IndexRows rows = search::IndexExtractor::Default().Extract(resource);
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoUpdate(s, now, type, id, resource, expected);
+      return internal::DoUpdate(s, now, type, id, resource, expected, &rows);
     });
   }
 
@@ -85,12 +93,13 @@ class SqlRepository : public Repository {
                                                 json::Value resource,
                                                 ExpectedVersion expected) override {
     RETURN_IF_ERROR(internal::CheckResource(resource, type));
+    search::IndexRows rows = search::IndexExtractor::Default().Extract(resource);
     return WriteTxn([&](db::Session& s, Micros now) -> absl::StatusOr<WriteResult> {
       ASSIGN_OR_RETURN(std::string id,
                        internal::ResolveConditionalUpdateId(s, type, query, resource));
       // Setting the matched (or chosen) id in place is idempotent if the write runs again.
       resource.as_object().Set("id", id);
-      return internal::DoUpdate(s, now, type, id, resource, expected);
+      return internal::DoUpdate(s, now, type, id, resource, expected, &rows);
     });
   }
 
@@ -178,16 +187,22 @@ class SqlRepository : public Repository {
     return page;
   }
 
-  absl::StatusOr<std::vector<StoredResource>> Search(std::string_view type,
-                                                     std::string_view query) override {
-    return ReadTxn([&](db::Session& s) -> absl::StatusOr<std::vector<StoredResource>> {
-      ASSIGN_OR_RETURN(auto matches, internal::FindMatches(s, type, query));
-      std::vector<StoredResource> out;
-      for (const internal::Match& m : matches) {
-        ASSIGN_OR_RETURN(StoredResource r, internal::DoRead(s, type, m.id));
-        out.push_back(std::move(r));
+  absl::StatusOr<SearchResult> Search(const SearchInput& input) override {
+    search::ParseOptions options;
+    options.lenient = input.lenient;
+    ASSIGN_OR_RETURN(search::SearchRequest request,
+                     search::ParseSearchRequest(search::SearchParamRegistry::Default(), input.type,
+                                                input.params, options));
+    if (!input.compartment_id.empty()) {
+      if (!IsValidFhirId(input.compartment_id)) {
+        return MakeError(ErrorKind::kInvalid, "invalid compartment id");
       }
-      return out;
+      request.compartment_id = input.compartment_id;
+      request.include_compartment_owner = input.everything;
+    }
+    Micros now = clock_->Now();
+    return ReadTxn([&](db::Session& s) {
+      return internal::RunSearch(s, request, search::ActiveTextFolding(), now, input.access);
     });
   }
 
@@ -227,6 +242,15 @@ class SqlRepository : public Repository {
 };
 
 }  // namespace
+
+absl::StatusOr<std::vector<StoredResource>> Repository::Search(std::string_view type,
+                                                               std::string_view query) {
+  SearchInput input;
+  input.type = std::string(type);
+  ASSIGN_OR_RETURN(input.params, ParseQueryParams(query));
+  ASSIGN_OR_RETURN(SearchResult result, Search(input));
+  return std::move(result.matches);
+}
 
 std::unique_ptr<Repository> Repository::Create(db::Database* db, const Clock* clock) {
   return std::make_unique<SqlRepository>(db, clock);

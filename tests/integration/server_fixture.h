@@ -32,6 +32,7 @@ class ServerTest : public ::testing::TestWithParam<Engine> {
   HttpClient& client() { return *client_; }
   RhipProcess& server() { return *server_; }
   const std::string& data_dir() const { return data_dir_; }
+  const std::string& db_url() const { return db_url_; }  // empty for SQLite
   // Restarts the server on the same store (after Stop or Kill).
   void Restart();
 

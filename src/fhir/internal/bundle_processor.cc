@@ -15,6 +15,9 @@
 #include "core/strings.h"
 #include "fhir/internal/operations.h"
 #include "fhir/internal/resource_store.h"
+#include "fhir/internal/search_executor.h"
+#include "fhir/search/index_extractor.h"
+#include "fhir/search_query.h"
 #include "fhir/operation_outcome.h"
 #include "fhir/http_util.h"
 #include "fhir/model/structure_model.h"
@@ -41,6 +44,8 @@ struct Entry {
   // A new resource stored exactly as this text (id, meta and references final), made
   // before the transaction; empty when the transaction must finish the resource.
   std::string prepared;
+  // The search-index rows of `prepared`, extracted with it.
+  std::optional<search::IndexRows> rows;
 };
 
 absl::Status EntryError(size_t index, const absl::Status& cause) {
@@ -282,12 +287,16 @@ absl::StatusOr<PatchFormat> PatchFormatOf(const json::Value& body) {
                    "a PATCH entry must carry a FHIRPath Patch Parameters resource");
 }
 
-// A GET Type?criteria entry: a searchset Bundle as the entry's resource.
-absl::StatusOr<json::Value> SearchResponse(db::Session& s, const Entry& e, std::string_view base_url) {
-  ASSIGN_OR_RETURN(auto matches, FindMatches(s, e.type, e.query));
+// A GET Type?criteria entry: a searchset Bundle (first page, matches) as the entry's resource.
+absl::StatusOr<json::Value> SearchResponse(db::Session& s, Micros now, const Entry& e,
+                                           std::string_view base_url) {
+  ASSIGN_OR_RETURN(QueryParams params, ParseQueryParams(e.query));
+  ASSIGN_OR_RETURN(search::SearchRequest request,
+                   search::ParseSearchRequest(search::SearchParamRegistry::Default(), e.type, params));
+  ASSIGN_OR_RETURN(SearchResult result,
+                   RunSearch(s, std::move(request), search::ActiveTextFolding(), now, {}));
   json::Array found;
-  for (const Match& m : matches) {
-    ASSIGN_OR_RETURN(StoredResource r, DoRead(s, e.type, m.id));
+  for (const StoredResource& r : result.matches) {
     json::Object hit;
     hit.Set("fullUrl", StrCat(base_url, "/", r.type, "/", r.id));
     ASSIGN_OR_RETURN(json::Value body, json::Parse(r.json));
@@ -300,7 +309,7 @@ absl::StatusOr<json::Value> SearchResponse(db::Session& s, const Entry& e, std::
   json::Object bundle;
   bundle.Set("resourceType", "Bundle");
   bundle.Set("type", "searchset");
-  bundle.Set("total", static_cast<int64_t>(found.size()));
+  if (result.total) bundle.Set("total", *result.total);
   bundle.Set("entry", std::move(found));
   json::Object response;
   response.Set("status", StatusLine(200));
@@ -314,7 +323,7 @@ absl::StatusOr<json::Value> SearchResponse(db::Session& s, const Entry& e, std::
 absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
                                      std::string_view base_url, const std::string& assigned_id) {
   if (e.method == "GET" || e.method == "HEAD") {
-    if (e.has_query || e.id.empty()) return SearchResponse(s, e, base_url);
+    if (e.has_query || e.id.empty()) return SearchResponse(s, now, e, base_url);
     ASSIGN_OR_RETURN(StoredResource r,
                      e.vid ? DoVRead(s, e.type, e.id, *e.vid) : DoRead(s, e.type, e.id));
     return ReadResponse(r, base_url, e.method == "GET");
@@ -326,7 +335,8 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
     }
     ASSIGN_OR_RETURN(WriteResult w, DoCreate(s, now, e.resource,
                                              assigned_id.empty() ? e.if_none_exist : "",
-                                             assigned_id, e.prepared));
+                                             assigned_id, e.prepared,
+                                             e.rows ? &*e.rows : nullptr));
     return WriteResponse(w, base_url);
   }
   if (e.method == "PUT") {
@@ -375,6 +385,7 @@ void PrepareNewResources(std::vector<Entry>& entries, const std::vector<std::str
     if (e.method != "POST" || !e.if_none_exist.empty()) continue;
     if (!resolver.Rewrite(&e.resource).ok() || resolver.needs_database()) continue;
     e.prepared = SerializeStored(e.resource, fresh[e.index], 1, now);
+    e.rows = search::IndexExtractor::Default().Extract(e.resource);
   }
 }
 

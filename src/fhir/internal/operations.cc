@@ -41,11 +41,12 @@ absl::Status CheckBodyId(const json::Value& resource, std::string_view id) {
 // Writes resource as the next version of type/id (update, or create when absent or deleted).
 absl::StatusOr<WriteResult> Put(db::Session& s, Micros now, std::string_view type,
                                 std::string_view id, const json::Value& resource,
-                                ExpectedVersion expected) {
+                                ExpectedVersion expected, const search::IndexRows* rows) {
   ASSIGN_OR_RETURN(auto current, LoadCurrent(s, type, id));
   RETURN_IF_ERROR(CheckExpectedVersion(current, expected, type, id));
   bool created = !current || current->deleted;
-  ASSIGN_OR_RETURN(StoredResource stored, WriteVersion(s, type, id, current, &resource, "PUT", now));
+  ASSIGN_OR_RETURN(StoredResource stored,
+                   WriteVersion(s, type, id, current, &resource, "PUT", now, {}, rows));
   return WriteResult{std::move(stored), created, true};
 }
 
@@ -84,7 +85,7 @@ absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, st
 
 absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Value& resource,
                                      std::string_view if_none_exist, std::string id,
-                                     std::string_view prepared) {
+                                     std::string_view prepared, const search::IndexRows* rows) {
   std::string type = *resource.FindString("resourceType");
   if (!if_none_exist.empty()) {
     ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, if_none_exist, kConditionalMatches));
@@ -99,16 +100,16 @@ absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Val
   }
   if (id.empty()) id = NewResourceId();
   ASSIGN_OR_RETURN(StoredResource stored,
-                   WriteVersion(s, type, id, std::nullopt, &resource, "POST", now, prepared));
+                   WriteVersion(s, type, id, std::nullopt, &resource, "POST", now, prepared, rows));
   return WriteResult{std::move(stored), true, true};
 }
 
 absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_view type,
                                      std::string_view id, const json::Value& resource,
-                                     ExpectedVersion expected) {
+                                     ExpectedVersion expected, const search::IndexRows* rows) {
   RETURN_IF_ERROR(CheckId(id));
   RETURN_IF_ERROR(CheckBodyId(resource, id));
-  return Put(s, now, type, id, resource, expected);
+  return Put(s, now, type, id, resource, expected, rows);
 }
 
 absl::StatusOr<std::string> ResolveConditionalUpdateId(db::Session& s, std::string_view type,

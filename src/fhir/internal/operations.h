@@ -15,6 +15,7 @@
 #include "core/json.h"
 #include "db/database.h"
 #include "fhir/repository.h"
+#include "fhir/search/index_rows.h"
 
 namespace rhip::fhir::internal {
 
@@ -26,10 +27,12 @@ absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, st
 // prepared is the stored text when the caller made it already (see WriteVersion).
 absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Value& resource,
                                      std::string_view if_none_exist, std::string id = {},
-                                     std::string_view prepared = {});
+                                     std::string_view prepared = {},
+                                     const search::IndexRows* rows = nullptr);
 absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_view type,
                                      std::string_view id, const json::Value& resource,
-                                     ExpectedVersion expected);
+                                     ExpectedVersion expected,
+                                     const search::IndexRows* rows = nullptr);
 // Resolves query to the id a conditional update writes: the single match, else the
 // resource's own id or a new one. Several matches fail with 412.
 absl::StatusOr<std::string> ResolveConditionalUpdateId(db::Session& s, std::string_view type,

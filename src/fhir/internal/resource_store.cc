@@ -8,6 +8,10 @@
 #include "core/ids.h"
 #include "core/status_macros.h"
 #include "fhir/model/validator.h"
+#include "fhir/search/index_extractor.h"
+#include "fhir/search/index_store.h"
+#include "fhir/search/query_compiler.h"
+#include "fhir/search/search_request.h"
 #include "fhir/search_query.h"
 
 namespace rhip::fhir::internal {
@@ -47,47 +51,6 @@ std::string SerializeStored(const json::Value& body, std::string_view id, int64_
   return out;
 }
 
-namespace {
-
-struct TokenRow {
-  std::string system;
-  std::string value;
-};
-
-// Identifier rows for the minimal conditional search.
-std::vector<TokenRow> ExtractIdentifiers(const json::Value& body) {
-  std::vector<TokenRow> rows;
-  const json::Value* ids = body.Find("identifier");
-  if (ids == nullptr) return rows;
-  auto add = [&rows](const json::Value& ident) {
-    const std::string* value = ident.FindString("value");
-    if (value == nullptr) return;
-    const std::string* system = ident.FindString("system");
-    rows.push_back({system != nullptr ? *system : "", *value});
-  };
-  if (ids->is_array()) {
-    for (const json::Value& i : ids->as_array()) add(i);
-  } else {
-    add(*ids);
-  }
-  return rows;
-}
-
-absl::Status WriteTokens(db::Session& s, std::string_view type, int64_t rk,
-                         const std::vector<TokenRow>& rows) {
-  for (const TokenRow& t : rows) {
-    // Duplicate identifiers in one resource are legal; the index keeps one row.
-    auto r = s.Execute(
-        "INSERT INTO resource_token (type, param, system, value, rk) "
-        "VALUES (:type, 'identifier', :system, :value, :rk) ON CONFLICT DO NOTHING",
-        {{"type", std::string(type)}, {"system", t.system}, {"value", t.value}, {"rk", rk}});
-    RETURN_IF_ERROR(r.status());
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 absl::StatusOr<std::optional<CurrentRow>> LoadCurrent(db::Session& s, std::string_view type,
                                                       std::string_view id) {
   ASSIGN_OR_RETURN(db::Rows rows,
@@ -125,66 +88,19 @@ absl::StatusOr<StoredResource> LoadVersion(db::Session& s, std::string_view type
 
 absl::StatusOr<std::vector<Match>> FindMatches(db::Session& s, std::string_view type,
                                                std::string_view query, int max_matches) {
-  ASSIGN_OR_RETURN(SearchQuery q, ParseSearchQuery(query));
-  if (q.all_of.empty()) {
+  ASSIGN_OR_RETURN(QueryParams params, ParseQueryParams(query));
+  ASSIGN_OR_RETURN(search::SearchRequest req,
+                   search::ParseSearchRequest(search::SearchParamRegistry::Default(), type, params));
+  if (req.criteria.empty()) {
     return MakeError(ErrorKind::kInvalid, "a conditional operation needs search criteria");
   }
-  int limit = max_matches > 0 ? std::min(max_matches, q.count) : q.count;
-  bool ordered = max_matches == 0 || max_matches > kConditionalMatches;
-  // The common conditional case, identifier=system|value, as one join on the token index.
-  if (q.all_of.size() == 1 && q.all_of[0].param == "identifier" &&
-      q.all_of[0].any_of.size() == 1 && q.all_of[0].any_of[0].has_system &&
-      !q.all_of[0].any_of[0].value.empty()) {
-    const TokenValue& t = q.all_of[0].any_of[0];
-    ASSIGN_OR_RETURN(db::Rows rows,
-                     s.Query(ordered ? "SELECT r.rk, r.id FROM resource_token t JOIN resource r "
-                                       "ON r.rk = t.rk WHERE t.type = :type AND "
-                                       "t.param = 'identifier' AND t.value = :value AND "
-                                       "t.system = :system AND r.deleted = 0 "
-                                       "ORDER BY r.id LIMIT :limit"
-                                     : "SELECT r.rk, r.id FROM resource_token t JOIN resource r "
-                                       "ON r.rk = t.rk WHERE t.type = :type AND "
-                                       "t.param = 'identifier' AND t.value = :value AND "
-                                       "t.system = :system AND r.deleted = 0 LIMIT :limit",
-                             {{"type", std::string(type)},
-                              {"value", t.value},
-                              {"system", t.system},
-                              {"limit", int64_t{limit}}}));
-    std::vector<Match> out;
-    out.reserve(rows.size());
-    for (const db::Row& r : rows) out.push_back({r.Int(0), r.Text(1)});
-    return out;
-  }
-  std::string sql = "SELECT r.rk, r.id FROM resource r WHERE r.type = :type AND r.deleted = 0";
-  std::vector<std::string> names;  // Params hold views: keep the names alive here
-  std::vector<db::Value> values;
-  auto param = [&](db::Value v) {
-    names.push_back(StrCat("p", names.size()));
-    values.push_back(std::move(v));
-    return StrCat(":", names.back());
-  };
-  for (const SearchCondition& c : q.all_of) {
-    std::vector<std::string> alts;
-    for (const TokenValue& t : c.any_of) {
-      if (c.param == "_id") {
-        alts.push_back(StrCat("r.id = ", param(t.value)));
-        continue;
-      }
-      std::string cond = "SELECT rk FROM resource_token WHERE type = :type AND param = 'identifier'";
-      if (!t.value.empty()) StrAppend(&cond, " AND value = ", param(t.value));
-      if (t.has_system) StrAppend(&cond, " AND system = ", param(t.system));
-      alts.push_back(StrCat("r.rk IN (", cond, ")"));
-    }
-    StrAppend(&sql, " AND (");
-    for (size_t i = 0; i < alts.size(); ++i) {
-      StrAppend(&sql, i ? " OR " : "", alts[i]);
-    }
-    StrAppend(&sql, ")");
-  }
-  StrAppend(&sql, ordered ? " ORDER BY r.id" : "", " LIMIT ", limit);
-  db::Params params{{"type", std::string(type)}};
-  for (size_t i = 0; i < names.size(); ++i) params.emplace_back(names[i], values[i]);
-  ASSIGN_OR_RETURN(db::Rows rows, s.Query(sql, params));
+  int limit = max_matches > 0 ? max_matches : std::max(req.count, 1);
+  ASSIGN_OR_RETURN(search::CompiledSearch compiled,
+                   search::CompileSearch(req, search::ActiveTextFolding(), 0, {}));
+  ASSIGN_OR_RETURN(db::Rows rows,
+                   s.Query(StrCat("SELECT r.rk, r.id FROM resource r WHERE ", compiled.where,
+                                  " ORDER BY r.rk LIMIT ", limit),
+                           search::ViewParams(compiled.params)));
   std::vector<Match> out;
   out.reserve(rows.size());
   for (const db::Row& r : rows) out.push_back({r.Int(0), r.Text(1)});
@@ -215,7 +131,8 @@ absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view typ
                                             std::string_view id,
                                             const std::optional<CurrentRow>& current,
                                             const json::Value* body, std::string_view method,
-                                            Micros now, std::string_view prepared) {
+                                            Micros now, std::string_view prepared,
+                                            const search::IndexRows* rows) {
   int64_t version = current ? current->version + 1 : 1;
   bool deleted = body == nullptr;
   int64_t rk;
@@ -235,8 +152,7 @@ absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view typ
       return MakeError(ErrorKind::kConflict,
                        StrCat(Ref(type, id), " was changed concurrently; retry"));
     }
-    RETURN_IF_ERROR(
-        s.Execute("DELETE FROM resource_token WHERE rk = :rk", {{"rk", rk}}).status());
+    RETURN_IF_ERROR(search::DeleteIndexRows(s, rk));
   } else {
     auto inserted = s.Query(
         "INSERT INTO resource (type, id, version, last_updated, deleted) "
@@ -264,7 +180,11 @@ absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view typ
   if (!deleted) {
     out.json = prepared.empty() ? SerializeStored(*body, id, version, now) : std::string(prepared);
     stored_body = out.json;
-    RETURN_IF_ERROR(WriteTokens(s, type, rk, ExtractIdentifiers(*body)));
+    if (rows != nullptr) {
+      RETURN_IF_ERROR(search::InsertIndexRows(s, rk, *rows));
+    } else {
+      RETURN_IF_ERROR(search::InsertIndexRows(s, rk, search::IndexExtractor::Default().Extract(*body)));
+    }
   }
   RETURN_IF_ERROR(
       s.Execute("INSERT INTO resource_version (rk, version, type, id, last_updated, method, body) "

@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "db/database.h"
 #include "fhir/repository.h"
+#include "fhir/search/index_rows.h"
 
 namespace rhip::fhir::internal {
 
@@ -33,9 +34,9 @@ absl::StatusOr<std::optional<CurrentRow>> LoadCurrent(db::Session& s, std::strin
                                                       std::string_view id);
 absl::StatusOr<StoredResource> LoadVersion(db::Session& s, std::string_view type,
                                            std::string_view id, int64_t version);
-// Current, non-deleted resources of type matching the query (see search_query.h), ordered
-// by id, at most the query's _count. Conditional operations only need to tell none, one
-// and several apart: they pass max_matches = 2, which also skips the ordering.
+// Current, non-deleted resources of type matching the search query, in storage order, at most
+// the query's _count (or max_matches when given). Conditional operations only need to tell
+// none, one and several apart: they pass max_matches = 2.
 absl::StatusOr<std::vector<Match>> FindMatches(db::Session& s, std::string_view type,
                                                std::string_view query, int max_matches = 0);
 inline constexpr int kConditionalMatches = 2;
@@ -52,12 +53,14 @@ std::string SerializeStored(const json::Value& body, std::string_view id, int64_
 // Writes a new version of type/id (version 1 when current is empty) with the given
 // body (nullptr for a delete) and returns what was stored, with the server's id and meta.
 // body is not changed, so a transaction that runs again writes the same thing. prepared,
-// when given, is body's SerializeStored text for this id, version and time.
+// when given, is body's SerializeStored text for this id, version and time; rows, when given,
+// body's search-index rows (else they are extracted here, on the writer).
 absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view type,
                                             std::string_view id,
                                             const std::optional<CurrentRow>& current,
                                             const json::Value* body, std::string_view method,
-                                            Micros now, std::string_view prepared = {});
+                                            Micros now, std::string_view prepared = {},
+                                            const search::IndexRows* rows = nullptr);
 
 // Fails with 412 when expected is set and differs from the current version.
 absl::Status CheckExpectedVersion(const std::optional<CurrentRow>& current, ExpectedVersion expected,

@@ -1,0 +1,340 @@
+#include "fhir/internal/search_executor.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "absl/strings/escaping.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "core/status_macros.h"
+#include "core/strings.h"
+
+namespace rhip::fhir::internal {
+namespace {
+
+// Includes are bounded per page: an _include:iterate over a dense graph must not load the store.
+constexpr size_t kMaxIncluded = 1000;
+constexpr int kMaxIterations = 3;
+
+// Cursor: base64url of a JSON array ["n"|"p", rk, sort values...]: the row a page continues
+// after ("n") or before ("p").
+struct Cursor {
+  bool backward = false;
+  int64_t rk = 0;
+  std::vector<db::Value> keys;
+};
+
+std::string EncodeCursor(bool backward, int64_t rk, const std::vector<db::Value>& keys) {
+  json::Array a;
+  a.emplace_back(backward ? "p" : "n");
+  a.emplace_back(rk);
+  for (const db::Value& v : keys) {
+    if (const auto* i = std::get_if<int64_t>(&v)) {
+      a.emplace_back(*i);
+    } else if (const auto* d = std::get_if<double>(&v)) {
+      char buf[40];
+      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, *d);
+      std::string text(buf, p);
+      if (text.find_first_of(".eE") == std::string::npos) text += ".0";
+      a.emplace_back(json::Number{text});
+    } else if (const auto* s = std::get_if<std::string>(&v)) {
+      a.emplace_back(*s);
+    } else {
+      a.emplace_back(nullptr);
+    }
+  }
+  std::string out;
+  absl::WebSafeBase64Escape(json::Serialize(json::Value(std::move(a))), &out);
+  return out;
+}
+
+absl::StatusOr<Cursor> DecodeCursor(std::string_view text, size_t nkeys) {
+  auto bad = [] { return MakeError(ErrorKind::kInvalid, "invalid or outdated search page cursor"); };
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(ToAbsl(text), &raw)) return bad();
+  auto parsed = json::Parse(raw);
+  if (!parsed.ok() || !parsed->is_array()) return bad();
+  const json::Array& a = parsed->as_array();
+  if (a.size() != nkeys + 2 || !a[0].is_string() || !a[1].AsInt64()) return bad();
+  Cursor c;
+  c.backward = a[0].as_string() == "p";
+  c.rk = *a[1].AsInt64();
+  for (size_t i = 2; i < a.size(); ++i) {
+    const json::Value& v = a[i];
+    if (v.is_string()) {
+      c.keys.emplace_back(v.as_string());
+    } else if (v.is_number()) {
+      const std::string& t = v.as_number().text;
+      if (t.find_first_of(".eE") != std::string::npos) {
+        double d = 0;
+        std::from_chars(t.data(), t.data() + t.size(), d);
+        c.keys.emplace_back(d);
+      } else {
+        c.keys.emplace_back(*v.AsInt64());
+      }
+    } else {
+      return bad();
+    }
+  }
+  return c;
+}
+
+StoredResource FromRow(const db::Row& r) {
+  StoredResource out;
+  out.type = r.Text(1);
+  out.id = r.Text(2);
+  out.version = r.Int(3);
+  out.last_updated = r.Int(4);
+  out.method = r.Text(5);
+  out.json = r.Text(6);
+  return out;
+}
+
+constexpr std::string_view kColumns =
+    "r.rk, r.type, r.id, r.version, r.last_updated, v.method, v.body";
+constexpr std::string_view kJoin =
+    " FROM resource r JOIN resource_version v ON v.rk = r.rk AND v.version = r.version";
+
+class Includer {
+ public:
+  Includer(db::Session& s, const search::AccessPredicate& access) : s_(s), access_(access) {}
+
+  absl::Status Run(const std::vector<search::Include>& includes,
+                   const std::vector<std::pair<int64_t, StoredResource>>& matches,
+                   std::vector<StoredResource>* out) {
+    for (const auto& [rk, r] : matches) seen_.insert(rk);
+    std::vector<std::pair<int64_t, const StoredResource*>> frontier;
+    for (const auto& [rk, r] : matches) frontier.emplace_back(rk, &r);
+    std::vector<std::pair<int64_t, StoredResource>> added;
+    for (int round = 0; round <= kMaxIterations && !frontier.empty(); ++round) {
+      std::vector<std::pair<int64_t, StoredResource>> found;
+      for (const search::Include& inc : includes) {
+        if (round > 0 && !inc.iterate) continue;
+        RETURN_IF_ERROR(inc.reverse ? Reverse(inc, frontier, &found) : Forward(inc, frontier, &found));
+      }
+      size_t before = added.size();
+      for (auto& f : found) added.push_back(std::move(f));
+      frontier.clear();
+      for (size_t i = before; i < added.size(); ++i) frontier.emplace_back(added[i].first, &added[i].second);
+      if (added.size() >= kMaxIncluded) break;
+    }
+    for (auto& [rk, r] : added) out->push_back(std::move(r));
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string AccessClause(search::BoundParams* params) {
+    if (access_.sql.empty()) return "";
+    for (const auto& p : access_.params) params->push_back(p);
+    return StrCat(" AND (", access_.sql, ")");
+  }
+
+  static std::vector<int64_t> KeysFor(const search::Include& inc, std::string_view source_type) {
+    std::vector<int64_t> keys;
+    if (inc.param != nullptr) {
+      keys.push_back(inc.param->key);
+      return keys;
+    }
+    for (const search::SearchParam* p : search::SearchParamRegistry::Default().Indexed(source_type)) {
+      if (p->type == search::ParamType::kReference) keys.push_back(p->key);
+    }
+    return keys;
+  }
+
+  absl::Status Load(std::string sql, search::BoundParams params,
+                    std::vector<std::pair<int64_t, StoredResource>>* found) {
+    ASSIGN_OR_RETURN(db::Rows rows, s_.Query(sql, search::ViewParams(params)));
+    for (const db::Row& row : rows) {
+      if (!seen_.insert(row.Int(0)).second || seen_.size() > kMaxIncluded * 2) continue;
+      found->emplace_back(row.Int(0), FromRow(row));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Forward(const search::Include& inc,
+                       const std::vector<std::pair<int64_t, const StoredResource*>>& frontier,
+                       std::vector<std::pair<int64_t, StoredResource>>* found) {
+    // References of the frontier resources of the source type, grouped by target type.
+    std::map<std::string, std::set<std::string>> targets;
+    std::map<std::string, std::vector<int64_t>> by_type;
+    for (const auto& [rk, r] : frontier) {
+      if (inc.source_type == "*" || r->type == inc.source_type) by_type[r->type].push_back(rk);
+    }
+    for (const auto& [type, rks] : by_type) {
+      std::vector<int64_t> keys = KeysFor(inc, type);
+      if (keys.empty()) continue;
+      search::BoundParams params;
+      std::string rk_list, key_list;
+      for (int64_t rk : rks) {
+        params.emplace_back(StrCat("i", params.size()), rk);
+        StrAppend(&rk_list, rk_list.empty() ? "" : ", ", ":", params.back().first);
+      }
+      for (int64_t k : keys) {
+        params.emplace_back(StrCat("i", params.size()), k);
+        StrAppend(&key_list, key_list.empty() ? "" : ", ", ":", params.back().first);
+      }
+      ASSIGN_OR_RETURN(db::Rows rows,
+                       s_.Query(StrCat("SELECT DISTINCT x.ref FROM sp_reference x WHERE x.rk IN (",
+                                       rk_list, ") AND x.p IN (", key_list, ")"),
+                                search::ViewParams(params)));
+      for (const db::Row& row : rows) {
+        std::string ref = row.Text(0);
+        size_t slash = ref.find('/');
+        if (slash == std::string::npos || ref.find("://") != std::string::npos) continue;
+        std::string t = ref.substr(0, slash);
+        if (!inc.target_type.empty() && t != inc.target_type) continue;
+        targets[t].insert(ref.substr(slash + 1));
+      }
+    }
+    for (const auto& [type, ids] : targets) {
+      search::BoundParams params;
+      params.emplace_back("it", type);
+      std::string id_list;
+      for (const std::string& id : ids) {
+        params.emplace_back(StrCat("i", params.size()), id);
+        StrAppend(&id_list, id_list.empty() ? "" : ", ", ":", params.back().first);
+      }
+      std::string sql = StrCat("SELECT ", kColumns, kJoin,
+                               " WHERE r.deleted = 0 AND r.type = :it AND r.id IN (", id_list, ")");
+      sql += AccessClause(&params);
+      RETURN_IF_ERROR(Load(std::move(sql), std::move(params), found));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Reverse(const search::Include& inc,
+                       const std::vector<std::pair<int64_t, const StoredResource*>>& frontier,
+                       std::vector<std::pair<int64_t, StoredResource>>* found) {
+    if (inc.source_type == "*") {
+      return MakeError(ErrorKind::kNotSupported, "_revinclude=* is not supported; name Type:parameter");
+    }
+    std::vector<int64_t> keys = KeysFor(inc, inc.source_type);
+    if (keys.empty() || frontier.empty()) return absl::OkStatus();
+    search::BoundParams params;
+    params.emplace_back("it", inc.source_type);
+    std::string ref_list, key_list;
+    for (const auto& [rk, r] : frontier) {
+      if (!inc.target_type.empty() && r->type != inc.target_type) continue;
+      params.emplace_back(StrCat("i", params.size()), StrCat(r->type, "/", r->id));
+      StrAppend(&ref_list, ref_list.empty() ? "" : ", ", ":", params.back().first);
+    }
+    if (ref_list.empty()) return absl::OkStatus();
+    for (int64_t k : keys) {
+      params.emplace_back(StrCat("i", params.size()), k);
+      StrAppend(&key_list, key_list.empty() ? "" : ", ", ":", params.back().first);
+    }
+    std::string sql = StrCat("SELECT ", kColumns, kJoin,
+                             " WHERE r.deleted = 0 AND r.type = :it AND r.rk IN (SELECT x.rk FROM "
+                             "sp_reference x WHERE x.p IN (", key_list, ") AND x.ref IN (", ref_list, "))");
+    sql += AccessClause(&params);
+    StrAppend(&sql, " LIMIT ", kMaxIncluded);
+    return Load(std::move(sql), std::move(params), found);
+  }
+
+  db::Session& s_;
+  const search::AccessPredicate& access_;
+  std::set<int64_t> seen_;
+};
+
+}  // namespace
+
+absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest request,
+                                       const search::TextFolding& folding, Micros now,
+                                       const search::AccessPredicate& access) {
+  ASSIGN_OR_RETURN(search::CompiledSearch compiled,
+                   search::CompileSearch(request, folding, now, access));
+  SearchResult result;
+  size_t nkeys = compiled.sort_exprs.size();
+
+  bool first_page = request.cursor.empty();
+  search::Total total = request.total.value_or(first_page ? search::Total::kAccurate
+                                                          : search::Total::kNone);
+  if (request.summary == search::Summary::kCount) total = search::Total::kAccurate;
+  if (total != search::Total::kNone) {
+    ASSIGN_OR_RETURN(db::Rows rows, s.Query(StrCat("SELECT COUNT(*) FROM resource r WHERE ",
+                                                   compiled.where),
+                                            search::ViewParams(compiled.params)));
+    result.total = rows[0].Int(0);
+  }
+  if (request.summary == search::Summary::kCount || request.count == 0) {
+    result.request = std::move(request);
+    return result;
+  }
+
+  std::optional<Cursor> cursor;
+  if (!first_page) {
+    ASSIGN_OR_RETURN(Cursor c, DecodeCursor(request.cursor, nkeys));
+    cursor = std::move(c);
+  }
+  bool backward = cursor && cursor->backward;
+  search::BoundParams params = compiled.params;
+  for (const auto& p : compiled.sort_params) params.push_back(p);
+  std::string select = StrCat("SELECT r.rk AS rk, r.type AS type, r.id AS id, r.version AS version, "
+                              "r.last_updated AS last_updated");
+  for (size_t i = 0; i < nkeys; ++i) StrAppend(&select, ", ", compiled.sort_exprs[i], " AS s", i);
+  std::string inner = StrCat(select, " FROM resource r WHERE ", compiled.where);
+  // Ordering: sort keys, then rk. A backward page reads the reversed order and flips it.
+  std::vector<std::string> cols;
+  std::vector<bool> desc;
+  for (size_t i = 0; i < nkeys; ++i) {
+    cols.push_back(StrCat("q.s", i));
+    desc.push_back(compiled.sort_descending[i] != backward);
+  }
+  cols.push_back("q.rk");
+  desc.push_back(backward);
+  std::string keyset;
+  if (cursor) {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < nkeys; ++i) {
+      params.emplace_back(StrCat("k", i), cursor->keys[i]);
+      names.push_back(StrCat(":k", i));
+    }
+    params.emplace_back("krk", cursor->rk);
+    names.push_back(":krk");
+    std::string any;
+    for (size_t i = 0; i < cols.size(); ++i) {
+      std::string term;
+      for (size_t j = 0; j < i; ++j) StrAppend(&term, cols[j], " = ", names[j], " AND ");
+      StrAppend(&term, cols[i], desc[i] ? " < " : " > ", names[i]);
+      StrAppend(&any, any.empty() ? "" : " OR ", "(", term, ")");
+    }
+    keyset = StrCat(" WHERE ", any);
+  }
+  std::string order;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    StrAppend(&order, i ? ", " : "", cols[i], desc[i] ? " DESC" : "");
+  }
+  std::string sql = StrCat("SELECT q.rk, q.type, q.id, q.version, q.last_updated, v.method, v.body");
+  for (size_t i = 0; i < nkeys; ++i) StrAppend(&sql, ", q.s", i);
+  StrAppend(&sql, " FROM (", inner, ") q JOIN resource_version v ON v.rk = q.rk AND v.version = q.version",
+            keyset, " ORDER BY ", order, " LIMIT ", request.count + 1);
+  ASSIGN_OR_RETURN(db::Rows rows, s.Query(sql, search::ViewParams(params)));
+  bool more = rows.size() > static_cast<size_t>(request.count);
+  if (more) rows.pop_back();
+  if (backward) std::reverse(rows.begin(), rows.end());
+  auto keys_of = [&](const db::Row& r) {
+    std::vector<db::Value> k;
+    for (size_t i = 0; i < nkeys; ++i) k.push_back(r.at(7 + i));
+    return k;
+  };
+  if (!rows.empty()) {
+    // Forward: more rows ahead means a next page; a cursor means there is a previous one.
+    bool has_next = backward ? true : more;
+    bool has_prev = backward ? more : cursor.has_value();
+    if (has_next) result.next_cursor = EncodeCursor(false, rows.back().Int(0), keys_of(rows.back()));
+    if (has_prev) result.prev_cursor = EncodeCursor(true, rows.front().Int(0), keys_of(rows.front()));
+  }
+  std::vector<std::pair<int64_t, StoredResource>> matches;
+  for (const db::Row& r : rows) matches.emplace_back(r.Int(0), FromRow(r));
+  if (!request.includes.empty()) {
+    Includer includer(s, access);
+    RETURN_IF_ERROR(includer.Run(request.includes, matches, &result.included));
+  }
+  for (auto& [rk, r] : matches) result.matches.push_back(std::move(r));
+  result.request = std::move(request);
+  return result;
+}
+
+}  // namespace rhip::fhir::internal

@@ -1,0 +1,354 @@
+// FHIR search against the real build/rhip over HTTP, on SQLite and on PostgreSQL: every
+// parameter type and modifier, chains, _has, includes, sorting, paging under concurrent writes,
+// Chinese names.
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/json.h"
+#include "db/database.h"
+#include "gtest/gtest.h"
+#include "tests/integration/server_fixture.h"
+
+namespace rhip::testing {
+namespace {
+
+class SearchTest : public ServerTest {
+ protected:
+  // Creates a resource and returns its id.
+  std::string Create(const std::string& body) {
+    auto parsed = json::Parse(body);
+    if (!parsed.ok()) {
+      ADD_FAILURE() << parsed.status() << "\n" << body;
+      return "";
+    }
+    HttpResult r = client().Send("POST", "/fhir/" + *parsed->FindString("resourceType"), body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    json::Value created = Json(r);
+    const std::string* id = created.FindString("id");
+    return id != nullptr ? *id : "";
+  }
+
+  json::Value Bundle(const std::string& query) {
+    HttpResult r = client().Get("/fhir/" + query);
+    EXPECT_EQ(r.status, 200) << query << " -> " << r.body;
+    return Json(r);
+  }
+
+  // Ids of the matches of a search (first page).
+  std::vector<std::string> Ids(const std::string& query, const char* mode = "match") {
+    json::Value b = Bundle(query);
+    std::vector<std::string> ids;
+    const json::Value* entries = b.Find("entry");
+    if (entries == nullptr) return ids;
+    for (const json::Value& e : entries->as_array()) {
+      if (*e.Find("search")->FindString("mode") != mode) continue;
+      ids.push_back(*e.Find("resource")->FindString("id"));
+    }
+    return ids;
+  }
+
+  std::set<std::string> IdSet(const std::string& query) {
+    std::vector<std::string> v = Ids(query);
+    return {v.begin(), v.end()};
+  }
+
+  int64_t Total(const std::string& query) {
+    json::Value b = Bundle(query);
+    const json::Value* t = b.Find("total");
+    EXPECT_NE(t, nullptr) << query;
+    return t != nullptr ? *t->AsInt64() : -1;
+  }
+
+  int Status(const std::string& query) { return client().Get("/fhir/" + query).status; }
+
+  // A small region: two patients, their observations, an organization.
+  void Seed() {
+    org_ = Create(R"({"resourceType":"Organization","name":"青山镇卫生院","identifier":[{"system":"urn:org","value":"QS"}]})");
+    zhang_ = Create(R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"11010119900307451X"}],
+      "name":[{"family":"张","given":["三丰"]}],"gender":"male","birthDate":"1990-03-07",
+      "telecom":[{"system":"phone","value":"13800138000"}],
+      "address":[{"city":"杭州市","district":"西湖区","line":["青山村3组"]}],
+      "managingOrganization":{"reference":"Organization/)" + org_ + R"("},
+      "extension":[{"url":"https://rhip.cn/fhir/StructureDefinition/ethnicity","valueCoding":{"system":"https://rhip.cn/fhir/CodeSystem/gb-3304","code":"01","display":"汉族"}}]})");
+    zeng_ = Create(R"({"resourceType":"Patient","name":[{"family":"曾","given":["小明"]}],"gender":"female",
+      "birthDate":"1985-11","deceasedBoolean":false})");
+    bp_ = Create(R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"85354-9","display":"Blood pressure panel"}]},
+      "subject":{"reference":"Patient/)" + zhang_ + R"("},"effectiveDateTime":"2024-05-01T08:30:00+08:00",
+      "component":[
+        {"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":152,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+        {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":95,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]})");
+    glucose_ = Create(R"({"resourceType":"Observation","status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"2339-0","display":"Glucose"}],"text":"血糖"},
+      "subject":{"reference":"Patient/)" + zeng_ + R"("},"effectivePeriod":{"start":"2023-01-10","end":"2023-01-12"},
+      "valueQuantity":{"value":7.2,"unit":"mmol/L","system":"http://unitsofmeasure.org","code":"mmol/L"}})");
+    Create(R"({"resourceType":"Provenance","target":[{"reference":"Observation/)" + bp_ + R"("}],
+      "recorded":"2024-05-01T09:00:00Z","agent":[{"who":{"reference":"Organization/)" + org_ + R"("}}]})");
+  }
+
+  std::string org_, zhang_, zeng_, bp_, glucose_;
+};
+
+TEST_P(SearchTest, StringModifiersAndChineseNames) {
+  Seed();
+  EXPECT_EQ(IdSet("Patient?name=张"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?name=zhangsanfeng"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?name=zsf"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?name=%E5%BC%B5%E4%B8%89%E8%B1%90"), std::set<std::string>{zhang_});  // 張三豐
+  EXPECT_EQ(IdSet("Patient?name=zengxiaoming"), std::set<std::string>{zeng_});  // 曾 read as zeng
+  EXPECT_EQ(IdSet("Patient?pinyin=zxm"), std::set<std::string>{zeng_});
+  EXPECT_TRUE(IdSet("Patient?pinyin=张").empty());  // pinyin keys only
+  EXPECT_EQ(IdSet("Patient?name:exact=张三丰"), std::set<std::string>{zhang_});
+  EXPECT_TRUE(IdSet("Patient?name:exact=张三").empty());
+  EXPECT_EQ(IdSet("Patient?name:contains=丰"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?address-city=杭州"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?address=青山"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Organization?name=qszwsy"), std::set<std::string>{org_});
+  EXPECT_EQ(IdSet("Patient?name=zhang,zeng"), (std::set<std::string>{zhang_, zeng_}));
+  EXPECT_EQ(IdSet("Patient?family:missing=false").size(), 2u);
+}
+
+TEST_P(SearchTest, TokenModifiers) {
+  Seed();
+  EXPECT_EQ(IdSet("Patient?gender=male"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?gender:not=male"), std::set<std::string>{zeng_});
+  EXPECT_EQ(IdSet("Patient?identifier=urn:oid:2.16.156.10011.1.3%7C11010119900307451X"),
+            std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?id-number=11010119900307451X"), std::set<std::string>{zhang_});
+  EXPECT_TRUE(IdSet("Patient?identifier=urn:other%7C11010119900307451X").empty());
+  EXPECT_EQ(IdSet("Patient?identifier=urn:oid:2.16.156.10011.1.3%7C").size(), 1u);
+  EXPECT_EQ(IdSet("Patient?phone=13800138000"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?ethnicity=01"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Observation?code=http://loinc.org%7C2339-0"), std::set<std::string>{glucose_});
+  EXPECT_EQ(IdSet("Observation?code:text=%E8%A1%80%E7%B3%96"), std::set<std::string>{glucose_});  // 血糖
+  EXPECT_EQ(IdSet("Observation?code:text=blood"), std::set<std::string>{bp_});
+  // R4's deceased is "deceased.exists() and deceased != false": false for both.
+  EXPECT_EQ(IdSet("Patient?deceased=false").size(), 2u);
+  EXPECT_TRUE(IdSet("Patient?deceased=true").empty());
+  EXPECT_EQ(IdSet("Patient?_id=" + zhang_ + "," + zeng_).size(), 2u);
+  EXPECT_EQ(Status("Observation?code:in=http://example.org/vs"), 400);
+}
+
+TEST_P(SearchTest, DatesNumbersQuantitiesAndComposites) {
+  Seed();
+  EXPECT_EQ(IdSet("Patient?birthdate=1990"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?birthdate=1990-03-07"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?birthdate=lt1986"), std::set<std::string>{zeng_});
+  EXPECT_EQ(IdSet("Patient?birthdate=ge1990-01-01"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?birthdate=ne1990-03-07"), std::set<std::string>{zeng_});
+  EXPECT_EQ(IdSet("Patient?birthdate=sa1985-11-30"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?birthdate=eb1990"), std::set<std::string>{zeng_});
+  // 1985-11 is a month: it is not wholly inside 1985-11-15, so eq fails, but it overlaps.
+  EXPECT_TRUE(IdSet("Patient?birthdate=1985-11-15").empty());
+  EXPECT_EQ(IdSet("Patient?birthdate=ap1985-11-15"), std::set<std::string>{zeng_});
+  EXPECT_EQ(IdSet("Observation?date=2023-01-11T10:00:00Z").size(), 0u);  // period not inside
+  EXPECT_EQ(IdSet("Observation?date=2023-01"), std::set<std::string>{glucose_});
+  EXPECT_EQ(IdSet("Observation?date=gt2024-01-01&date=lt2025"), std::set<std::string>{bp_});
+  EXPECT_EQ(IdSet("Observation?value-quantity=7.2"), std::set<std::string>{glucose_});
+  EXPECT_EQ(IdSet("Observation?value-quantity=7"), std::set<std::string>{glucose_});  // 6.5..7.5
+  EXPECT_TRUE(IdSet("Observation?value-quantity=7.0").empty());                        // 6.95..7.05
+  EXPECT_EQ(IdSet("Observation?value-quantity=gt7%7Chttp://unitsofmeasure.org%7Cmmol/L"),
+            std::set<std::string>{glucose_});
+  EXPECT_TRUE(IdSet("Observation?value-quantity=gt7%7C%7Cmg").empty());
+  EXPECT_EQ(IdSet("Observation?component-value-quantity=ge150"), std::set<std::string>{bp_});
+  EXPECT_EQ(IdSet("Observation?component-code-value-quantity=8480-6$gt140"), std::set<std::string>{bp_});
+  EXPECT_TRUE(IdSet("Observation?component-code-value-quantity=8462-4$gt140").empty());
+  EXPECT_EQ(IdSet("Observation?code-value-quantity=http://loinc.org%7C2339-0$lt8").size(), 1u);
+  EXPECT_EQ(Status("Patient?birthdate=yesterday"), 400);
+  EXPECT_EQ(Status("Observation?value-quantity=abc"), 400);
+  EXPECT_EQ(IdSet("Patient?_lastUpdated=gt2000-01-01").size(), 2u);
+}
+
+TEST_P(SearchTest, ReferencesChainsHasAndCompartments) {
+  Seed();
+  EXPECT_EQ(IdSet("Observation?subject=Patient/" + zhang_), std::set<std::string>{bp_});
+  EXPECT_EQ(IdSet("Observation?subject:Patient=" + zhang_), std::set<std::string>{bp_});
+  EXPECT_EQ(IdSet("Observation?patient=" + zeng_), std::set<std::string>{glucose_});
+  EXPECT_EQ(IdSet("Observation?subject:Patient.name=zsf"), std::set<std::string>{bp_});
+  EXPECT_EQ(IdSet("Observation?patient.gender=female"), std::set<std::string>{glucose_});
+  EXPECT_EQ(IdSet("Observation?subject:Patient.organization.name=青山"), std::set<std::string>{bp_});
+  EXPECT_EQ(IdSet("Patient?_has:Observation:patient:code=85354-9"), std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?_has:Observation:patient:_has:Provenance:target:agent=Organization/" + org_),
+            std::set<std::string>{zhang_});
+  EXPECT_EQ(IdSet("Patient?organization:missing=true"), std::set<std::string>{zeng_});
+  EXPECT_EQ(IdSet("Patient/" + zhang_ + "/Observation"), std::set<std::string>{bp_});
+  EXPECT_EQ(IdSet("Patient/" + zhang_ + "/Observation?code=2339-0"), std::set<std::string>{});
+  std::set<std::string> everything = IdSet("Patient/" + zhang_ + "/$everything");
+  EXPECT_EQ(everything, (std::set<std::string>{zhang_, bp_}));
+  EXPECT_EQ(IdSet("Patient/" + zhang_ + "/$everything?_type=Observation"), std::set<std::string>{bp_});
+  EXPECT_EQ(Status("Observation?code.name=x"), 400);
+  EXPECT_EQ(Status("Patient?_has:Observation:code:code=x"), 400);
+}
+
+TEST_P(SearchTest, IncludesSortCountSummaryElementsTotal) {
+  Seed();
+  EXPECT_EQ(Ids("Observation?_id=" + bp_ + "&_include=Observation:subject", "include"),
+            std::vector<std::string>{zhang_});
+  EXPECT_EQ(Ids("Observation?_id=" + bp_ + "&_include=Observation:subject&_include:iterate=Patient:organization",
+                "include").size(), 2u);
+  EXPECT_EQ(Ids("Patient?_id=" + zhang_ + "&_revinclude=Observation:subject", "include"),
+            std::vector<std::string>{bp_});
+  EXPECT_EQ(Ids("Patient?_id=" + zhang_ + "&_revinclude=Observation:subject&_revinclude:iterate=Provenance:target",
+                "include").size(), 2u);
+  EXPECT_EQ(Ids("Observation?_id=" + bp_ + "&_include=*", "include").size(), 1u);
+  EXPECT_EQ(Ids("Patient?_sort=birthdate"), (std::vector<std::string>{zeng_, zhang_}));
+  EXPECT_EQ(Ids("Patient?_sort=-birthdate"), (std::vector<std::string>{zhang_, zeng_}));
+  EXPECT_EQ(Ids("Patient?_sort=family"), (std::vector<std::string>{zhang_, zeng_}));  // 张 U+5F20 < 曾 U+66FE
+  EXPECT_EQ(Ids("Patient?_sort=-family"), (std::vector<std::string>{zeng_, zhang_}));
+  EXPECT_EQ(Ids("Patient?_sort=-_lastUpdated"), (std::vector<std::string>{zeng_, zhang_}));
+  EXPECT_EQ(Ids("Patient?_sort=gender,-birthdate"), (std::vector<std::string>{zeng_, zhang_}));
+  EXPECT_EQ(Ids("Patient?_count=1").size(), 1u);
+  json::Value count = Bundle("Patient?_summary=count");
+  EXPECT_EQ(*count.Find("total")->AsInt64(), 2);
+  EXPECT_EQ(count.Find("entry")->as_array().size(), 0u);
+  EXPECT_EQ(Bundle("Patient?_total=none").Find("total"), nullptr);
+  json::Value elements = Bundle("Patient?_id=" + zhang_ + "&_elements=gender");
+  const json::Value& p = *elements.Find("entry")->as_array()[0].Find("resource");
+  EXPECT_NE(p.Find("gender"), nullptr);
+  EXPECT_EQ(p.Find("name"), nullptr);
+  EXPECT_EQ(*p.Find("meta")->Find("tag")->as_array()[0].FindString("code"), "SUBSETTED");
+  EXPECT_EQ(Status("Patient?_sort=no-such"), 400);
+}
+
+TEST_P(SearchTest, UnknownParametersAndLenientHandling) {
+  Seed();
+  HttpResult strict = client().Get("/fhir/Patient?shoe-size=42");
+  EXPECT_EQ(strict.status, 400);
+  EXPECT_NE(strict.body.find("shoe-size"), std::string::npos);
+  EXPECT_NE(strict.body.find("OperationOutcome"), std::string::npos);
+  HttpResult lenient = client().Send("GET", "/fhir/Patient?shoe-size=42&gender=male", "",
+                                     {{"Prefer", "handling=lenient"}});
+  ASSERT_EQ(lenient.status, 200) << lenient.body;
+  json::Value b = Json(lenient);
+  EXPECT_EQ(*b.Find("total")->AsInt64(), 1);
+  EXPECT_EQ(b.Find("link")->as_array()[0].FindString("url")->find("shoe-size"), std::string::npos);
+}
+
+TEST_P(SearchTest, PostSearchAndSystemSearch) {
+  Seed();
+  HttpResult post = client().Send("POST", "/fhir/Patient/_search", "gender=female", 
+                                  {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(post.status, 200) << post.body;
+  EXPECT_EQ(*Json(post).Find("total")->AsInt64(), 1);
+  EXPECT_EQ(Total("?_type=Patient,Observation"), 4);
+  EXPECT_EQ(Total("?_type=Patient&_id=" + zeng_), 1);
+  EXPECT_EQ(Total("?_type=Patient&gender=male"), 1);  // one type: its parameters apply
+  EXPECT_EQ(Status("?_type=Patient,Observation&gender=male"), 400);  // not a common parameter
+}
+
+// Keyset paging never repeats or skips a resource, even while others are being written.
+TEST_P(SearchTest, PagingIsStableUnderConcurrentWrites) {
+  std::set<std::string> expected;
+  for (int i = 0; i < 45; ++i) {
+    expected.insert(Create(R"({"resourceType":"Patient","gender":"other","birthDate":"20)" +
+                           std::to_string(10 + i % 7) + R"(-01-01"})"));
+  }
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    HttpClient c("127.0.0.1", server().port());
+    while (!stop) {
+      c.Send("POST", "/fhir/Patient", R"({"resourceType":"Patient","gender":"unknown","birthDate":"2012-01-01"})");
+    }
+  });
+  for (const std::string sort : {"", "&_sort=birthdate", "&_sort=-birthdate,_id"}) {
+    std::vector<std::string> seen;
+    std::string next = "/fhir/Patient?gender=other&_count=7" + sort;
+    while (!next.empty()) {
+      HttpResult page = client().Get(next);
+      ASSERT_EQ(page.status, 200) << page.body;
+      json::Value b = Json(page);
+      if (const json::Value* entries = b.Find("entry")) {
+        for (const json::Value& e : entries->as_array()) seen.push_back(*e.Find("resource")->FindString("id"));
+      }
+      next.clear();
+      for (const json::Value& l : b.Find("link")->as_array()) {
+        if (*l.FindString("relation") == "next") {
+          std::string url = *l.FindString("url");
+          next = url.substr(url.find("/fhir/"));
+        }
+      }
+    }
+    EXPECT_EQ(seen.size(), expected.size()) << sort;
+    EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), expected) << sort;
+  }
+  stop = true;
+  writer.join();
+  // previous links lead back.
+  json::Value first = Bundle("Patient?gender=other&_count=10");
+  std::string next_url;
+  for (const json::Value& l : first.Find("link")->as_array()) {
+    if (*l.FindString("relation") == "next") next_url = *l.FindString("url");
+  }
+  ASSERT_FALSE(next_url.empty());
+  json::Value second = Json(client().Get(next_url.substr(next_url.find("/fhir/"))));
+  std::string prev_url;
+  for (const json::Value& l : second.Find("link")->as_array()) {
+    if (*l.FindString("relation") == "previous") prev_url = *l.FindString("url");
+  }
+  ASSERT_FALSE(prev_url.empty());
+  json::Value back = Json(client().Get(prev_url.substr(prev_url.find("/fhir/"))));
+  EXPECT_EQ(json::Serialize(*back.Find("entry")), json::Serialize(*first.Find("entry")));
+}
+
+TEST_P(SearchTest, UpdatesAndDeletesMaintainTheIndex) {
+  Seed();
+  std::string body = R"({"resourceType":"Patient","id":")" + zeng_ + R"(","name":[{"family":"李","given":["四"]}],"gender":"female"})";
+  ASSERT_EQ(client().Send("PUT", "/fhir/Patient/" + zeng_, body).status, 200);
+  EXPECT_TRUE(IdSet("Patient?name=zeng").empty());
+  EXPECT_EQ(IdSet("Patient?name=lisi"), std::set<std::string>{zeng_});
+  EXPECT_TRUE(IdSet("Patient?birthdate=1985-11").empty());
+  ASSERT_EQ(client().Send("DELETE", "/fhir/Patient/" + zeng_).status, 204);
+  EXPECT_TRUE(IdSet("Patient?name=lisi").empty());
+  EXPECT_EQ(Total("Patient?gender=female"), 0);
+}
+
+// `rhip reindex` rebuilds a lost or outdated index, and resumes when interrupted.
+TEST_P(SearchTest, ReindexRebuildsTheIndex) {
+  Seed();
+  server().Stop();
+  {
+    db::Options options;
+    options.target = db_url().empty() ? data_dir() : db_url();
+    auto database = db::Database::Open(options);
+    ASSERT_TRUE(database.ok()) << database.status();
+    // As if the definitions had changed, half way through an earlier reindex.
+    ASSERT_TRUE((*database)->Write([](db::Session& s) -> absl::Status {
+      for (const char* t : {"sp_string", "sp_token", "sp_date", "sp_number", "sp_reference", "sp_uri",
+                            "sp_composite"}) {
+        auto r = s.Execute(std::string("DELETE FROM ") + t);
+        if (!r.ok()) return r.status();
+      }
+      auto r = s.Execute("UPDATE search_meta SET value = 'old' WHERE name = 'digest'");
+      if (!r.ok()) return r.status();
+      return s.Execute("INSERT INTO search_meta (name, value) VALUES ('reindex_after_rk', '2')").status();
+    }).ok());
+  }
+  std::vector<std::string> args = {"reindex", "--data", data_dir()};
+  if (!db_url().empty()) {
+    args.push_back("--db");
+    args.push_back(db_url());
+  }
+  std::string out;
+  ASSERT_EQ(RunRhip(args, &out), 0) << out;
+  EXPECT_NE(out.find("current"), std::string::npos) << out;
+  Restart();
+  // The resumed run indexed the resources after rk 2 and skipped the first two as done.
+  EXPECT_EQ(IdSet("Observation?code=85354-9"), std::set<std::string>{bp_});
+  EXPECT_EQ(IdSet("Patient?name=zengxiaoming"), std::set<std::string>{zeng_});
+  EXPECT_TRUE(IdSet("Patient?name=zsf").empty());
+  // A fresh reindex (no resume marker) rebuilds everything.
+  server().Stop();
+  ASSERT_EQ(RunRhip(args, &out), 0) << out;
+  Restart();
+  EXPECT_EQ(IdSet("Organization?name=qszwsy"), std::set<std::string>{org_});
+  EXPECT_EQ(IdSet("Patient?name=zsf"), std::set<std::string>{zhang_});
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, SearchTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
+                         EngineName);
+
+}  // namespace
+}  // namespace rhip::testing
