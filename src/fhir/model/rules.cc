@@ -43,7 +43,7 @@ bool GuardMembers(std::string_view e, std::vector<std::string_view>* members) {
   static const std::unordered_set<std::string_view> kUnsafe = {
       "descendants", "children", "resolve", "memberOf", "conformsTo", "htmlChecks", "type"};
   std::vector<bool> in_lambda{false};  // one frame per open parenthesis
-  bool after_dot = false, after_type_op = false;
+  bool after_dot = false, after_type_op = false, after_type_name = false;
   std::string_view pending_function;
   for (size_t i = 0; i < e.size();) {
     char c = e[i];
@@ -92,11 +92,13 @@ bool GuardMembers(std::string_view e, std::vector<std::string_view>* members) {
         if (kUnsafe.count(name) != 0 && !in_lambda.back()) return false;
         if (name == "extension") members->push_back(name);  // extension('url')
         pending_function = after_dot && kLambdas.count(name) != 0 ? name : std::string_view();
-      } else if (!after_type_op && !after_dot && !in_lambda.back() &&
+      } else if (!after_type_op && (!after_dot || after_type_name) && !in_lambda.back() &&
                  (c == '`' || kKeywords.count(name) == 0)) {
-        // After a dot a name navigates from the previous result, not from the focus.
+        // After a dot a name navigates from the previous result, not from the focus; but after
+        // a leading type name ("Appointment.status") it still reads the focus.
         members->push_back(name);
       }
+      after_type_name = !is_function && !after_dot && c != '`' && name[0] >= 'A' && name[0] <= 'Z';
       after_type_op = name == "is" || name == "as";
       after_dot = false;
       continue;
@@ -109,6 +111,7 @@ bool GuardMembers(std::string_view e, std::vector<std::string_view>* members) {
     }
     pending_function = std::string_view();
     after_dot = c == '.';
+    if (c != '.') after_type_name = false;
     after_type_op = false;
     ++i;
   }

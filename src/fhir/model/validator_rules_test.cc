@@ -61,6 +61,20 @@ TEST(BindingTest, CodeOutsideTheRequiredValueSet) {
               ElementsAre(IssueAt("code-invalid", "Patient.contact[1].gender", "administrative-gender")));
 }
 
+// The model knows the R4B backport SubscriptionStatus; the server names it in its metadata.
+TEST(BindingTest, ResourceTypesOfTheModel) {
+  EXPECT_THAT(Errors(R"({"resourceType":"CapabilityStatement","status":"active","date":"2026-01-01",
+      "kind":"instance","implementation":{"description":"rhip"},"fhirVersion":"4.0.1",
+      "format":["json"],"rest":[{"mode":"server",
+      "resource":[{"type":"Patient"},{"type":"SubscriptionStatus"}]}]})"),
+              IsEmpty());
+  EXPECT_THAT(Errors(R"({"resourceType":"CapabilityStatement","status":"active","date":"2026-01-01",
+      "kind":"instance","implementation":{"description":"rhip"},"fhirVersion":"4.0.1",
+      "format":["json"],"rest":[{"mode":"server",
+      "resource":[{"type":"Patients"}]}]})"),
+              ElementsAre(IssueAt("code-invalid", "CapabilityStatement.rest[0].resource[0].type", "Patients")));
+}
+
 TEST(BindingTest, CodeableConceptJudgedByTheValueSetsSystems) {
   constexpr std::string_view kSystem = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical";
   auto allergy = [&](std::string_view coding) {
@@ -110,6 +124,15 @@ TEST(InvariantTest, ResourceAndDatatypeInvariants) {
   EXPECT_THAT(Errors(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
       "valueQuantity":{"value":1,"code":"mg"}})"),
               ElementsAre(IssueAt("invariant", "Observation.valueQuantity", "qty-3")));
+}
+
+// Regression: a leading type name ("Appointment.cancelationReason") reads the focus, so the
+// shortcut must not treat the invariant as reading only a member named "Appointment".
+TEST(InvariantTest, TypePrefixedExpressions) {
+  std::string appointment = R"({"resourceType":"Appointment","status":"booked",
+      "start":"2026-01-05T09:00:00+08:00","end":"2026-01-05T09:30:00+08:00",
+      "cancelationReason":{"text":"x"},"participant":[{"status":"accepted","actor":{"reference":"Patient/1"}}]})";
+  EXPECT_THAT(Errors(appointment), ElementsAre(IssueAt("invariant", "Appointment", "app-4")));
 }
 
 TEST(InvariantTest, WarningsDoNotReject) {
