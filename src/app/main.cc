@@ -4,6 +4,7 @@
 #include "CLI/CLI.hpp"
 #include "app/chinese_text_folding.h"
 #include "app/reindex_command.h"
+#include "app/import_command.h"
 #include "app/serve_command.h"
 #include "app/validate_command.h"
 #include "app/version.h"
@@ -14,6 +15,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   rhip::app::ServeConfig serve;
   rhip::app::AddServeCommand(app, &serve);
+  rhip::app::ImportConfig import;
+  rhip::app::AddImportCommand(app, &import);
   rhip::app::ValidateConfig validate;
   rhip::app::AddValidateCommand(app, &validate);
   rhip::app::ReindexConfig reindex;
@@ -28,6 +31,7 @@ int main(int argc, char** argv) {
   // Before any store is opened: index rows and searches must fold text the same way.
   rhip::app::InstallChineseTextFolding();
   if (app.got_subcommand("serve")) return rhip::app::RunServe(serve);
+  if (app.got_subcommand("import")) return rhip::app::RunImport(import);
   if (app.got_subcommand("reindex")) return rhip::app::RunReindex(reindex);
   if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
   return 2;

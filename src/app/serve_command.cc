@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -19,6 +20,8 @@
 #include "core/metrics.h"
 #include "core/strings.h"
 #include "db/database.h"
+#include "fhir/bulk/bulk_rest.h"
+#include "fhir/bulk/bulk_service.h"
 #include "fhir/repository.h"
 #include "fhir/rest_handler.h"
 #include "fhir/search/reindex.h"
@@ -38,6 +41,7 @@ struct Options {
   CLI::Option* max_queue;
   CLI::Option* max_connections;
   CLI::Option* max_body;
+  CLI::Option* bulk_file_bytes;
 };
 
 Options options;
@@ -75,6 +79,7 @@ bool ApplyConfigFile(ServeConfig* c) {
     else if (k == "max_queued_requests") ok = set_int(options.max_queue, &c->max_queued_requests);
     else if (k == "max_connections") ok = set_int(options.max_connections, &c->max_connections);
     else if (k == "max_body_bytes") ok = set_int(options.max_body, &c->max_body_bytes);
+    else if (k == "bulk_max_file_bytes") ok = set_int(options.bulk_file_bytes, &c->bulk_max_file_bytes);
     else {
       std::cerr << "rhip serve: unknown setting '" << k << "' in " << c->config_file << "\n";
       return false;
@@ -112,7 +117,8 @@ net::HttpResponse PlainResponse(int status, std::string content_type, std::strin
 // Routes a request and records per-route metrics.
 class Router {
  public:
-  explicit Router(const fhir::RestHandler* fhir) : fhir_(fhir) {}
+  Router(const fhir::RestHandler* fhir, const fhir::bulk::BulkRestHandler* bulk)
+      : fhir_(fhir), bulk_(bulk) {}
 
   net::HttpResponse Handle(const net::HttpRequest& req) const {
     auto start = std::chrono::steady_clock::now();
@@ -139,6 +145,10 @@ class Router {
       return PlainResponse(200, "text/plain; version=0.0.4; charset=utf-8",
                            Metrics::Global().RenderPrometheus());
     }
+    if (std::optional<net::HttpResponse> r = bulk_->Handle(req)) {
+      *route = bulk_->RouteLabel(req);
+      return *std::move(r);
+    }
     if (p == "/fhir" || p.rfind("/fhir/", 0) == 0) {
       *route = fhir::RestHandler::RouteLabel(req, "/fhir");
       return fhir_->Handle(req);
@@ -149,6 +159,7 @@ class Router {
   }
 
   const fhir::RestHandler* fhir_;
+  const fhir::bulk::BulkRestHandler* bulk_;
 };
 
 }  // namespace
@@ -185,6 +196,11 @@ void AddServeCommand(CLI::App& app, ServeConfig* c) {
   options.max_body = serve->add_option("--max-body", c->max_body_bytes, "Request body bytes at most")
                          ->check(CLI::Range(int64_t{1024}, int64_t{1} << 32))
                          ->capture_default_str();
+  options.bulk_file_bytes =
+      serve->add_option("--bulk-max-file-bytes", c->bulk_max_file_bytes,
+                        "Bulk export: start a new NDJSON file beyond this size")
+          ->check(CLI::Range(int64_t{1}, int64_t{1} << 40))
+          ->capture_default_str();
 }
 
 int RunServe(ServeConfig c) {
@@ -241,7 +257,16 @@ int RunServe(ServeConfig c) {
   rest_options.public_base_url = c.public_url;
   rest_options.software_version = RHIP_VERSION;
   fhir::RestHandler rest(repository.get(), rest_options);
-  Router router(&rest);
+  fhir::bulk::BulkOptions bulk_options;
+  bulk_options.data_dir = c.data_dir;
+  bulk_options.max_file_bytes = c.bulk_max_file_bytes;
+  fhir::bulk::BulkService bulk(database->get(), repository.get(), &Clock::Real(), bulk_options);
+  if (absl::Status st = bulk.Start(); !st.ok()) {
+    std::cerr << "rhip serve: cannot start bulk jobs: " << st.message() << "\n";
+    return 1;
+  }
+  fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository.get(), {"/fhir", c.public_url});
+  Router router(&rest, &bulk_rest);
 
   net::HttpServerOptions http;
   http.host = host;

@@ -19,6 +19,7 @@ struct ServeConfig {
   int max_queued_requests = 256;
   int max_connections = 1024;
   int64_t max_body_bytes = 64 * 1024 * 1024;
+  int64_t bulk_max_file_bytes = int64_t{1} << 30;  // bulk export splits files beyond this
 };
 
 // Registers the subcommand; the returned config is filled when it is parsed.
