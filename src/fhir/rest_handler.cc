@@ -341,10 +341,6 @@ class Dispatcher {
     }
     ASSIGN_OR_RETURN(SearchResult result, repo_->Search(input));
     const search::SearchRequest& request = result.request;
-    if (request.summary == search::Summary::kTrue) {
-      return MakeError(ErrorKind::kNotSupported,
-                       "_summary=true is not supported yet; use _elements, _summary=data or text");
-    }
     // Links repeat what was understood, so a lenient search's links show what was applied.
     std::string path = req_.base_url;
     if (!compartment_id.empty()) StrAppend(&path, "/Patient/", compartment_id);

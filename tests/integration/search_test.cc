@@ -213,6 +213,48 @@ TEST_P(SearchTest, IncludesSortCountSummaryElementsTotal) {
   EXPECT_EQ(Status("Patient?_sort=no-such"), 400);
 }
 
+TEST_P(SearchTest, SummaryTrueKeepsSummaryElements) {
+  // The one resource a _summary=true search by id returns ({} when it is not exactly one).
+  auto summary = [&](const std::string& type, const std::string& id) {
+    json::Value bundle = Bundle(type + "?_id=" + id + "&_summary=true");
+    const json::Value* entries = bundle.Find("entry");
+    bool one = entries != nullptr && entries->as_array().size() == 1u;
+    EXPECT_TRUE(one) << type;
+    const json::Value* r = one ? entries->as_array()[0].Find("resource") : nullptr;
+    return r != nullptr ? *r : json::Value(json::Object());
+  };
+  std::string id = Create(R"({"resourceType":"Patient","name":[{"family":"王","given":["芳"]}],"gender":"female",
+    "birthDate":"1985-04-12","deceasedBoolean":false,"maritalStatus":{"text":"已婚"},
+    "contact":[{"name":{"family":"王","given":["强"]},"telecom":[{"system":"phone","value":"13800000000"}]}],
+    "photo":[{"contentType":"image/png","data":"iVBORw0KGgo="}]})");
+  ASSERT_FALSE(id.empty());
+  json::Value p = summary("Patient", id);
+  ASSERT_NE(p.Find("name"), nullptr);
+  EXPECT_EQ(*p.Find("name")->as_array()[0].FindString("family"), "王");  // kept whole
+  EXPECT_NE(p.Find("id"), nullptr);
+  EXPECT_NE(p.Find("gender"), nullptr);
+  EXPECT_NE(p.Find("birthDate"), nullptr);
+  EXPECT_NE(p.Find("deceasedBoolean"), nullptr);  // element deceased[x] is a summary element
+  EXPECT_EQ(p.Find("contact"), nullptr);
+  EXPECT_EQ(p.Find("photo"), nullptr);
+  EXPECT_EQ(p.Find("maritalStatus"), nullptr);
+  EXPECT_EQ(*p.Find("meta")->Find("tag")->as_array()[0].FindString("code"), "SUBSETTED");
+  // A choice element's member follows its element (value[x] is summary, note is not).
+  json::Value o = summary("Observation", Create(R"({"resourceType":"Observation","status":"final",
+    "code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/)" + id +
+    R"("},"valueQuantity":{"value":72,"unit":"/min"},"note":[{"text":"静息"}]})"));
+  EXPECT_NE(o.Find("code"), nullptr);
+  EXPECT_NE(o.Find("valueQuantity"), nullptr);
+  EXPECT_EQ(o.Find("note"), nullptr);
+  // Mandatory elements stay although not marked summary (Provenance.agent 1..*).
+  json::Value prov = summary("Provenance", Create(R"({"resourceType":"Provenance","target":[{"reference":"Patient/)" +
+    id + R"("}],"recorded":"2024-01-01T08:00:00+08:00","agent":[{"who":{"reference":"Patient/)" + id +
+    R"("}}],"activity":{"text":"登记"}})"));
+  EXPECT_NE(prov.Find("agent"), nullptr);
+  EXPECT_NE(prov.Find("recorded"), nullptr);
+  EXPECT_EQ(prov.Find("activity"), nullptr);
+}
+
 TEST_P(SearchTest, UnknownParametersAndLenientHandling) {
   Seed();
   HttpResult strict = client().Get("/fhir/Patient?shoe-size=42");

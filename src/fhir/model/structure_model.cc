@@ -62,7 +62,7 @@ const StructureModel* StructureModel::Load() {
 }
 
 // Model file grammar (README.md): "T name kind abstract base" starts a type, the "E name min
-// max choice type..." lines after it are its elements. Pass one creates every type so that
+// max choice summary type..." lines after it are its elements. Pass one creates every type so that
 // element types can point at types defined later; pass two reads the elements.
 void StructureModel::LoadText(std::string_view text) {
   std::vector<std::string_view> lines = Split(text, '\n');
@@ -104,7 +104,8 @@ void StructureModel::LoadText(std::string_view text) {
       continue;
     }
     std::vector<std::string_view> f = Split(line, ' ');
-    if (f[0] != "E" || current == nullptr || f.size() < 6 || f[4].size() != 1) {
+    if (f[0] != "E" || current == nullptr || f.size() < 7 || f[4].size() != 1 ||
+        f[5].size() != 1) {
       Corrupt("element line", line);
     }
     ElementInfo& e = current->elements_.emplace_back();
@@ -113,7 +114,8 @@ void StructureModel::LoadText(std::string_view text) {
     e.min = ParseCount(f[2], line);
     e.max = ParseCount(f[3], line);
     e.is_choice = f[4] == "1";
-    for (size_t i = 5; i < f.size(); ++i) {
+    e.is_summary = f[5] == "1";
+    for (size_t i = 6; i < f.size(); ++i) {
       std::string_view spec = f[i];
       ElementType& t = e.types.emplace_back();
       size_t gt = spec.find('>');

@@ -75,6 +75,7 @@ struct ElementInfo {
   int min = 0;
   int max = 1;  // -1 for "*"
   bool is_choice = false;  // a [x] element; JSON names are name + capitalised type code
+  bool is_summary = false;  // isSummary in the base definition: kept by _summary=true
   std::vector<ElementType> types;
 
   bool is_array() const { return max != 1; }

@@ -108,6 +108,27 @@ TEST(StructureModelTest, ContentReferenceAndTargets) {
   EXPECT_EQ(contained->types[0].info, nullptr);
 }
 
+// isSummary from the base definitions, for _summary=true.
+TEST(StructureModelTest, SummaryElements) {
+  const StructureModel& model = StructureModel::R4();
+  struct Case {
+    const char* type;
+    const char* path;
+    bool summary;
+  };
+  for (const Case& c : std::vector<Case>{{"Patient", "name", true}, {"Patient", "deceased", true},
+                                         {"Patient", "id", true}, {"Patient", "contact", false},
+                                         {"Patient", "photo", false}, {"Patient", "text", false},
+                                         {"Patient", "link.type", true}, {"Patient", "contact.name", false},
+                                         {"Observation", "code", true}, {"Observation", "value", true},
+                                         {"Observation", "referenceRange", false},
+                                         {"HumanName", "family", true}}) {
+    const ElementInfo* e = model.FindElement(c.type, c.path);
+    ASSERT_NE(e, nullptr) << c.type << "." << c.path;
+    EXPECT_EQ(e->is_summary, c.summary) << c.type << "." << c.path;
+  }
+}
+
 TEST(StructureModelTest, ConcurrentFirstUse) {
   std::vector<std::thread> threads;
   std::vector<const StructureModel*> seen(4);

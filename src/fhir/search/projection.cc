@@ -17,10 +17,24 @@ bool IsMemberOf(std::string_view member, std::string_view element, const TypeInf
   return m && m.element->name == element;
 }
 
-bool Mandatory(std::string_view member, const TypeInfo* type) {
-  if (type == nullptr) return false;
+// The top-level element a member belongs to ("deceasedBoolean" to deceased[x]); nullptr when
+// unknown.
+const ElementInfo* ElementOf(std::string_view member, const TypeInfo* type) {
+  if (type == nullptr) return nullptr;
   MemberMatch m = type->FindMember(member);
-  return m && m.element->min > 0;
+  return m ? m.element : nullptr;
+}
+
+bool Mandatory(std::string_view member, const TypeInfo* type) {
+  const ElementInfo* e = ElementOf(member, type);
+  return e != nullptr && e->min > 0;
+}
+
+// _summary=true: the elements marked isSummary, plus mandatory ones. Nested complex elements are
+// kept whole, which the specification allows.
+bool InSummary(std::string_view member, const TypeInfo* type) {
+  const ElementInfo* e = ElementOf(member, type);
+  return e != nullptr && (e->is_summary || e->min > 0);
 }
 
 void MarkSubsetted(json::Object* resource) {
@@ -59,16 +73,18 @@ absl::StatusOr<std::string> Project(const std::string& text, Summary summary,
   const TypeInfo* type = rt != nullptr ? StructureModel::R4().FindType(*rt) : nullptr;
   json::Object out;
   for (auto& [name, value] : in.members()) {
+    std::string_view base = name;
+    if (base.starts_with("_")) base.remove_prefix(1);  // primitive companions follow their element
     bool keep;
     if (name == "resourceType" || name == "id" || name == "meta") {
       keep = true;
     } else if (summary == Summary::kData) {
       keep = name != "text";
     } else if (summary == Summary::kText) {
-      keep = name == "text" || Mandatory(name, type);
+      keep = name == "text" || Mandatory(base, type);
+    } else if (summary == Summary::kTrue) {
+      keep = InSummary(base, type);
     } else {
-      std::string_view base = name;
-      if (base.starts_with("_")) base.remove_prefix(1);  // primitive companions follow their element
       keep = Mandatory(base, type) ||
              std::any_of(elements.begin(), elements.end(),
                          [&](const std::string& e) { return IsMemberOf(base, e, type); });

@@ -12,7 +12,7 @@ namespace rhip::fhir::search {
 // True when summary/elements ask for less than the whole resource.
 bool NeedsProjection(Summary summary, const std::vector<std::string>& elements);
 
-// The stored JSON of a resource reduced per _summary (text, data) or _elements. Mandatory
+// The stored JSON of a resource reduced per _summary (true, text, data) or _elements. Mandatory
 // elements (min >= 1 in the base definition), id and meta are always kept.
 absl::StatusOr<std::string> Project(const std::string& json, Summary summary,
                                     const std::vector<std::string>& elements);
