@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds rhip and bench_search, starts a fresh `rhip serve` on SQLite and one on a throwaway
+# PostgreSQL 15 cluster (initdb/pg_ctl as the postgres user, as src/db/testing does), loads the
+# synthetic population into each and runs the search query shapes; stops and deletes everything.
+#   bench/run_search.sh [bench_search options, e.g. --patients 10000 --iterations 200]
+# Environment: RHIP_SEARCH_ENGINES (default "sqlite postgres"), RHIP_PG_BIN (default
+# /usr/lib/postgresql/15/bin), RHIP_PG_SHARED_BUFFERS (default 1GB), RHIP_KEEP=1 to keep the
+# servers and data (prints how to reach them and waits for Enter), RHIP_BIN=path of a rhip
+# binary to use instead of building one (e.g. one built from a clean `git archive HEAD` while
+# others have uncommitted edits in the checkout); see bench/server_lib.sh.
+set -euo pipefail
+source "$(dirname "$0")/server_lib.sh"
+engines="${RHIP_SEARCH_ENGINES:-sqlite postgres}"
+pg_bin="${RHIP_PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+if [[ -n "${RHIP_BIN:-}" ]]; then
+  ninja -C "$build" -j2 bench_search
+  rhip_bin="$RHIP_BIN"
+else
+  ninja -C "$build" -j2 rhip bench_search
+  rhip_bin="$build/rhip"
+fi
+work="$(mktemp -d "${TMPDIR:-/tmp}/rhip-search.XXXXXX")"
+pids=()
+pg_data=""
+as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2> /dev/null && wait "$pid" 2> /dev/null || true; done
+  [[ -z "$pg_data" ]] || as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop > /dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_rhip NAME [serve options]: a server on a free port; sets rhip_port.
+start_rhip() {
+  local name="$1"
+  shift
+  rhip_port="$(free_port)"
+  "$rhip_bin" serve --listen "127.0.0.1:$rhip_port" "$@" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 300); do
+    curl -fsS "http://127.0.0.1:$rhip_port/healthz" > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "rhip serve ($name) did not become ready:" >&2
+  cat "$work/$name.log" >&2
+  return 1
+}
+
+targets=()
+for engine in $engines; do
+  case "$engine" in
+    sqlite)
+      start_rhip sqlite --data "$work/sqlite"
+      targets+=(--target "sqlite,127.0.0.1:$rhip_port,$work/sqlite")
+      ;;
+    postgres)
+      mkdir -p "$work/pg"
+      [[ $EUID -ne 0 ]] || chown postgres: "$work/pg"
+      pg_data="$work/pg/data"
+      pg_port="$(free_port)"
+      as_pg "$pg_bin/initdb" -D "$pg_data" -A trust -U postgres -E UTF8 --no-locale --no-sync \
+        --no-instructions > "$work/pg/initdb.log"
+      as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg/server.log" -w -t 30 -o \
+        "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories='$work/pg' -c fsync=on -c shared_buffers=${RHIP_PG_SHARED_BUFFERS:-1GB}" \
+        start > /dev/null
+      as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres rhip
+      uri="postgresql://postgres@127.0.0.1:$pg_port/rhip"
+      mkdir -p "$work/pg-rhip"
+      start_rhip postgres --data "$work/pg-rhip" --db "$uri"
+      targets+=(--target "postgres,127.0.0.1:$rhip_port,$uri")
+      ;;
+    *) echo "unknown engine $engine" >&2; exit 2 ;;
+  esac
+done
+
+echo "machine: $(nproc) cores (shared with other users), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
+echo "rhip $rhip_bin; checkout $(git -C "$root" rev-parse --short HEAD) (uncommitted files: $(git -C "$root" status --porcelain | wc -l)); uptime: $(uptime)"
+"$build/bench_search" "${targets[@]}" "$@"
+echo "uptime: $(uptime)"
+du -sh "$work"/sqlite "$work"/pg/data 2> /dev/null || true
+if [[ "${RHIP_KEEP:-}" == 1 ]]; then
+  echo "servers: ${targets[*]}; press Enter to stop them"
+  read -r
+fi
