@@ -3,12 +3,14 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/status_macros.h"
 #include "db/database.h"
+#include "fhir/search/index_extractor.h"
 
 namespace rhip::bench {
 namespace {
@@ -29,9 +31,15 @@ constexpr const char* kInsertResource =
     "RETURNING rk";
 constexpr const char* kInsertResourceNoReturning =
     "INSERT INTO resource (type, id, version, last_updated, deleted) VALUES (?1, ?2, 1, ?3, 0)";
-constexpr const char* kInsertToken =
-    "INSERT INTO resource_token (type, param, system, value, rk) "
-    "VALUES (?1, 'identifier', ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+// The statements of fhir/search/index_store.cc, one per index table.
+constexpr const char* kInsertIndex[] = {
+    "INSERT INTO sp_string (p, norm, rk, exact) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT INTO sp_token (p, code, system, rk) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT INTO sp_date (p, lo, hi, rk) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT INTO sp_number (p, value, code, system, rk) VALUES (?1, ?2, ?3, ?4, ?5)",
+    "INSERT INTO sp_reference (p, ref, rk) VALUES (?1, ?2, ?3)",
+    "INSERT INTO sp_uri (p, value, rk) VALUES (?1, ?2, ?3)",
+    "INSERT INTO sp_composite (p, c1, c2, lo, hi, s1, s2, rk) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
 constexpr const char* kInsertVersion =
     "INSERT INTO resource_version (rk, version, type, id, last_updated, method, body) "
     "VALUES (?1, 1, ?2, ?3, ?4, 'POST', ?5)";
@@ -74,13 +82,7 @@ RawResource RawResourceOf(const json::Value& resource, Micros now) {
     if (k != "resourceType" && k != "id" && k != "meta") body.Set(k, v);
   }
   r.body = json::Serialize(json::Value(std::move(body)));
-  if (const json::Value* ids = resource.Find("identifier"); ids != nullptr && ids->is_array()) {
-    for (const json::Value& ident : ids->as_array()) {
-      const std::string* value = ident.FindString("value");
-      const std::string* system = ident.FindString("system");
-      if (value != nullptr) r.identifiers.emplace_back(system ? *system : "", *value);
-    }
-  }
+  r.index = fhir::search::IndexExtractor::Default().Extract(resource);
   return r;
 }
 
@@ -88,12 +90,12 @@ RawResource RawResourceOf(const json::Value& resource, Micros now) {
 
 struct RawStore::Statements {
   sqlite3_stmt* resource = nullptr;
-  sqlite3_stmt* token = nullptr;
   sqlite3_stmt* version = nullptr;
+  sqlite3_stmt* index[7] = {};
   ~Statements() {
     sqlite3_finalize(resource);
-    sqlite3_finalize(token);
     sqlite3_finalize(version);
+    for (sqlite3_stmt* s : index) sqlite3_finalize(s);
   }
 };
 
@@ -131,9 +133,10 @@ absl::StatusOr<std::unique_ptr<RawStore>> RawStore::Create(const std::string& di
   }
   Statements& s = *store->statements_;
   const char* insert_resource = options.returning ? kInsertResource : kInsertResourceNoReturning;
-  for (auto [sql, stmt] : {std::pair{insert_resource, &s.resource},
-                           std::pair{kInsertToken, &s.token},
-                           std::pair{kInsertVersion, &s.version}}) {
+  std::vector<std::pair<const char*, sqlite3_stmt**>> statements = {
+      {insert_resource, &s.resource}, {kInsertVersion, &s.version}};
+  for (int i = 0; i < 7; ++i) statements.emplace_back(kInsertIndex[i], &s.index[i]);
+  for (auto [sql, stmt] : statements) {
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, nullptr) != SQLITE_OK) {
       return SqliteError(db, sql);
     }
@@ -158,19 +161,46 @@ absl::Status RawStore::Insert(const RawResource& r) {
   int64_t rk = 0;
   if (!StepAll(s.resource, &rk)) return SqliteError(db_, "insert resource");
   if (!options_.returning) rk = sqlite3_last_insert_rowid(db_);
-  for (const auto& [system, value] : r.identifiers) {
-    BindText(s.token, 1, r.type);
-    BindText(s.token, 2, system);
-    BindText(s.token, 3, value);
-    sqlite3_bind_int64(s.token, 4, rk);
-    if (!StepAll(s.token)) return SqliteError(db_, "insert token");
-  }
+  if (absl::Status st = InsertIndex(r.index, rk); !st.ok()) return st;
   sqlite3_bind_int64(s.version, 1, rk);
   BindText(s.version, 2, r.type);
   BindText(s.version, 3, r.id);
   sqlite3_bind_int64(s.version, 4, now);
   BindText(s.version, 5, r.body);
   if (!StepAll(s.version)) return SqliteError(db_, "insert version");
+  return absl::OkStatus();
+}
+
+absl::Status RawStore::InsertIndex(const fhir::search::IndexRows& rows, int64_t rk) {
+  sqlite3_stmt** ix = statements_->index;
+  // Binds the values to ?1, ?2, ... and runs the statement.
+  auto insert = [&](sqlite3_stmt* stmt, const auto&... values) -> absl::Status {
+    int i = 0;
+    auto bind = [&](const auto& v) {
+      ++i;
+      using T = std::decay_t<decltype(v)>;
+      if constexpr (std::is_same_v<T, std::string>) {
+        BindText(stmt, i, v);
+      } else if constexpr (std::is_same_v<T, double>) {
+        sqlite3_bind_double(stmt, i, v);
+      } else {
+        sqlite3_bind_int64(stmt, i, v);
+      }
+    };
+    (bind(values), ...);
+    return StepAll(stmt) ? absl::OkStatus() : SqliteError(db_, "insert index row");
+  };
+  for (const auto& r : rows.strings) RETURN_IF_ERROR(insert(ix[0], r.key, r.norm, rk, r.exact));
+  for (const auto& r : rows.tokens) RETURN_IF_ERROR(insert(ix[1], r.key, r.code, r.system, rk));
+  for (const auto& r : rows.dates) RETURN_IF_ERROR(insert(ix[2], r.key, r.lo, r.hi, rk));
+  for (const auto& r : rows.numbers) {
+    RETURN_IF_ERROR(insert(ix[3], r.key, r.value, r.code, r.system, rk));
+  }
+  for (const auto& r : rows.references) RETURN_IF_ERROR(insert(ix[4], r.key, r.ref, rk));
+  for (const auto& r : rows.uris) RETURN_IF_ERROR(insert(ix[5], r.key, r.value, rk));
+  for (const auto& r : rows.composites) {
+    RETURN_IF_ERROR(insert(ix[6], r.key, r.c1, r.c2, r.lo, r.hi, r.s1, r.s2, rk));
+  }
   return absl::OkStatus();
 }
 

@@ -11,18 +11,20 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/json.h"
+#include "fhir/search/index_rows.h"
 
 struct sqlite3;
 
 namespace rhip::bench {
 
 // One created resource as fhir/internal/resource_store.cc stores it: a resource row, a
-// resource_version row with the body (id and meta added), and one token row per identifier.
+// resource_version row with the body (id and meta added), and its search-index rows
+// (extracted before timing starts, as the server extracts them off the writer thread).
 struct RawResource {
   std::string type;
   std::string id;
   std::string body;
-  std::vector<std::pair<std::string, std::string>> identifiers;  // (system, value)
+  fhir::search::IndexRows index;
 };
 
 // The resources of one bundle: committed together, as the server commits a transaction.
@@ -63,6 +65,7 @@ class RawStore {
   struct Statements;
   RawStore(sqlite3* db, const RawOptions& options, std::unique_ptr<Statements> statements);
   absl::Status Insert(const RawResource& r);
+  absl::Status InsertIndex(const fhir::search::IndexRows& rows, int64_t rk);
 
   sqlite3* db_;
   const RawOptions options_;

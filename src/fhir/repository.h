@@ -118,6 +118,10 @@ class Repository {
   // type matching query, an URL query string.
   absl::StatusOr<std::vector<StoredResource>> Search(std::string_view type, std::string_view query);
 
+  // The stored StructureDefinition with this canonical URL ("|version" ignored), for
+  // meta.profile validation; nullopt when there is none.
+  std::optional<json::Value> FindStructureDefinition(std::string_view canonical_url);
+
   // Processes a Bundle of type batch or transaction and returns the response Bundle.
   // base_url (e.g. http://host/fhir) prefixes fullUrl and Location values.
   virtual absl::StatusOr<json::Value> ProcessBundle(json::Value bundle,

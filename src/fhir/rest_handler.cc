@@ -15,6 +15,7 @@
 #include "fhir/operation_outcome.h"
 #include "fhir/search/projection.h"
 #include "fhir/search_query.h"
+#include "fhir/validate_operation.h"
 
 namespace rhip::fhir {
 namespace {
@@ -140,6 +141,10 @@ class Dispatcher {
       if (m == "POST") return Bundle();
       if (m == "GET") return Search("");
       return MethodNotAllowed();
+    }
+    if (seg.back() == "$validate" && seg.size() <= 3) {
+      if (m != "POST") return MethodNotAllowed();
+      return Validate(seg.size() == 1 ? "" : seg[0]);
     }
     if (seg.size() == 1 && seg[0] == "_search") {
       if (m != "POST") return MethodNotAllowed();
@@ -303,6 +308,21 @@ class Dispatcher {
     net::HttpResponse resp;
     resp.status = 204;
     return resp;
+  }
+
+  // POST [base]/$validate, [type]/$validate, [type]/[id]/$validate: always 200 with the issues.
+  absl::StatusOr<net::HttpResponse> Validate(const std::string& type) {
+    if (!type.empty() && !StructureModel::R4().IsResourceType(type)) {
+      return MakeError(ErrorKind::kNotFound, StrCat("unknown resource type '", type, "'"));
+    }
+    std::string profile;
+    for (const auto& [k, v] : params_) {
+      if (k == "profile") profile = v;
+    }
+    json::Value outcome = ValidateOperation(
+        req_.http.body, type, profile,
+        [this](std::string_view url) { return repo_->FindStructureDefinition(url); });
+    return JsonResponse(200, json::Serialize(outcome));
   }
 
   // GET [type]?..., POST [type]/_search, GET /fhir?... (system), Patient/[id]/[type]?...
@@ -487,10 +507,13 @@ std::string RestHandler::RouteLabel(const net::HttpRequest& request, std::string
   std::string label(base_path);
   for (size_t i = 0; i < seg.size() && i < 4; ++i) {
     const std::string& s = seg[i];
-    if (s == "metadata" || s == "_history" || s == "_search") {
+    if (s == "metadata" || s == "_history" || s == "_search" || s.starts_with("$")) {
       StrAppend(&label, "/", s);
     } else {
-      StrAppend(&label, i == 0 ? "/{type}" : (i == 1 ? "/{id}" : "/{vid}"));
+      // Patient/{id}/Observation (compartment search) is labelled {type} again.
+      StrAppend(&label, i == 0 || (i == 2 && StructureModel::R4().IsResourceType(s))
+                            ? "/{type}"
+                            : (i == 1 ? "/{id}" : "/{vid}"));
     }
   }
   return label;

@@ -59,7 +59,12 @@ absl::StatusOr<HistoryKey> DecodeCursor(std::string_view s) {
 
 class SqlRepository : public Repository {
  public:
-  SqlRepository(db::Database* db, const Clock* clock) : db_(db), clock_(clock) {}
+  SqlRepository(db::Database* db, const Clock* clock) : db_(db), clock_(clock) {
+    // meta.profile canonical URLs resolve to StructureDefinitions stored here.
+    validate_options_.profile_lookup = [this](std::string_view url) {
+      return FindStructureDefinition(url);
+    };
+  }
 
   absl::StatusOr<StoredResource> Read(std::string_view type, std::string_view id) override {
     return ReadTxn([&](db::Session& s) { return internal::DoRead(s, type, id); });
@@ -73,7 +78,7 @@ class SqlRepository : public Repository {
   // Validation and index extraction are CPU work: done here, on the caller's thread, not in
   // the transaction (which on SQLite runs on the single writer).
   absl::StatusOr<WriteResult> Create(json::Value resource, std::string_view if_none_exist) override {
-    RETURN_IF_ERROR(internal::CheckResource(resource, ""));
+    RETURN_IF_ERROR(internal::CheckResource(resource, "", validate_options_));
     search::IndexRows rows = search::IndexExtractor::Default().Extract(resource);
     return WriteTxn([&](db::Session& s, Micros now) {
       return internal::DoCreate(s, now, resource, if_none_exist, {}, {}, &rows);
@@ -82,7 +87,7 @@ class SqlRepository : public Repository {
 
   absl::StatusOr<WriteResult> Update(std::string_view type, std::string_view id,
                                      json::Value resource, ExpectedVersion expected) override {
-    RETURN_IF_ERROR(internal::CheckResource(resource, type));
+    RETURN_IF_ERROR(internal::CheckResource(resource, type, validate_options_));
     search::IndexRows rows = search::IndexExtractor::Default().Extract(resource);
     return WriteTxn([&](db::Session& s, Micros now) {
       return internal::DoUpdate(s, now, type, id, resource, expected, &rows);
@@ -92,7 +97,7 @@ class SqlRepository : public Repository {
   absl::StatusOr<WriteResult> ConditionalUpdate(std::string_view type, std::string_view query,
                                                 json::Value resource,
                                                 ExpectedVersion expected) override {
-    RETURN_IF_ERROR(internal::CheckResource(resource, type));
+    RETURN_IF_ERROR(internal::CheckResource(resource, type, validate_options_));
     search::IndexRows rows = search::IndexExtractor::Default().Extract(resource);
     return WriteTxn([&](db::Session& s, Micros now) -> absl::StatusOr<WriteResult> {
       ASSIGN_OR_RETURN(std::string id,
@@ -239,6 +244,7 @@ class SqlRepository : public Repository {
 
   db::Database* db_;
   const Clock* clock_;
+  ValidateOptions validate_options_;
 };
 
 }  // namespace
@@ -250,6 +256,19 @@ absl::StatusOr<std::vector<StoredResource>> Repository::Search(std::string_view 
   ASSIGN_OR_RETURN(input.params, ParseQueryParams(query));
   ASSIGN_OR_RETURN(SearchResult result, Search(input));
   return std::move(result.matches);
+}
+
+std::optional<json::Value> Repository::FindStructureDefinition(std::string_view canonical_url) {
+  SearchInput input;
+  input.type = "StructureDefinition";
+  input.params = {{"url", std::string(canonical_url.substr(0, canonical_url.find('|')))},
+                  {"_count", "1"},
+                  {"_total", "none"}};
+  auto found = Search(input);
+  if (!found.ok() || found->matches.empty()) return std::nullopt;
+  auto parsed = json::Parse(found->matches[0].json);
+  if (!parsed.ok()) return std::nullopt;
+  return *std::move(parsed);
 }
 
 std::unique_ptr<Repository> Repository::Create(db::Database* db, const Clock* clock) {

@@ -129,7 +129,15 @@ TEST_P(SearchTest, TokenModifiers) {
   EXPECT_EQ(IdSet("Patient?deceased=false").size(), 2u);
   EXPECT_TRUE(IdSet("Patient?deceased=true").empty());
   EXPECT_EQ(IdSet("Patient?_id=" + zhang_ + "," + zeng_).size(), 2u);
-  EXPECT_EQ(Status("Observation?code:in=http://example.org/vs"), 400);
+  EXPECT_EQ(Status("Observation?code:in=http://example.org/vs"), 400);  // unknown value set
+  // :in / :not-in with an official value set and with one stored on the server.
+  EXPECT_EQ(IdSet("Patient?gender:in=http://hl7.org/fhir/ValueSet/administrative-gender").size(), 2u);
+  Create(R"({"resourceType":"ValueSet","url":"https://rhip.cn/fhir/ValueSet/diabetes-labs","status":"active",
+    "compose":{"include":[{"system":"http://loinc.org","concept":[{"code":"2339-0"},{"code":"4548-4"}]}]}})");
+  EXPECT_EQ(IdSet("Observation?code:in=https://rhip.cn/fhir/ValueSet/diabetes-labs"),
+            std::set<std::string>{glucose_});
+  EXPECT_EQ(IdSet("Observation?code:not-in=https://rhip.cn/fhir/ValueSet/diabetes-labs"),
+            std::set<std::string>{bp_});
 }
 
 TEST_P(SearchTest, DatesNumbersQuantitiesAndComposites) {
@@ -253,6 +261,33 @@ TEST_P(SearchTest, SummaryTrueKeepsSummaryElements) {
   EXPECT_NE(prov.Find("agent"), nullptr);
   EXPECT_NE(prov.Find("recorded"), nullptr);
   EXPECT_EQ(prov.Find("activity"), nullptr);
+}
+
+TEST_P(SearchTest, ValidateOperationAndProfilesOnWrite) {
+  // A profile stored on the server: birthDate required.
+  std::string profile = R"({"resourceType":"StructureDefinition","url":"https://rhip.cn/fhir/StructureDefinition/resident",
+    "name":"Resident","status":"active","kind":"resource","abstract":false,"type":"Patient",
+    "baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint",
+    "snapshot":{"element":[
+      {"id":"Patient","path":"Patient","definition":"A resident","min":0,"max":"*",
+       "base":{"path":"Patient","min":0,"max":"*"}},
+      {"id":"Patient.birthDate","path":"Patient.birthDate","definition":"Date of birth","min":1,"max":"1",
+       "base":{"path":"Patient.birthDate","min":0,"max":"1"},"type":[{"code":"date"}]}]}})";
+  ASSERT_FALSE(Create(profile).empty());
+  std::string without_birth = R"({"resourceType":"Patient","meta":{"profile":["https://rhip.cn/fhir/StructureDefinition/resident"]},"gender":"male"})";
+  HttpResult v = client().Send("POST", "/fhir/Patient/$validate", without_birth);
+  ASSERT_EQ(v.status, 200) << v.body;
+  EXPECT_NE(v.body.find("birthDate"), std::string::npos) << v.body;
+  EXPECT_NE(v.body.find("\"error\""), std::string::npos) << v.body;
+  EXPECT_EQ(client().Send("POST", "/fhir/Patient", without_birth).status, 400);
+  std::string with_birth = R"({"resourceType":"Patient","meta":{"profile":["https://rhip.cn/fhir/StructureDefinition/resident"]},"gender":"male","birthDate":"2000-01-01"})";
+  HttpResult ok = client().Send("POST", "/fhir/Patient/$validate", with_birth);
+  ASSERT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body.find("\"error\""), std::string::npos) << ok.body;
+  EXPECT_EQ(client().Send("POST", "/fhir/Patient", with_birth).status, 201);
+  HttpResult bad_code = client().Send("POST", "/fhir/$validate", R"({"resourceType":"Patient","gender":"man"})");
+  ASSERT_EQ(bad_code.status, 200);
+  EXPECT_NE(bad_code.body.find("gender"), std::string::npos) << bad_code.body;
 }
 
 TEST_P(SearchTest, UnknownParametersAndLenientHandling) {

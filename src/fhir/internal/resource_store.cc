@@ -107,7 +107,8 @@ absl::StatusOr<std::vector<Match>> FindMatches(db::Session& s, std::string_view 
   return out;
 }
 
-absl::Status CheckResource(const json::Value& resource, std::string_view type) {
+absl::Status CheckResource(const json::Value& resource, std::string_view type,
+                           const ValidateOptions& options) {
   if (!resource.is_object()) {
     return MakeError(ErrorKind::kInvalid, "the body must be a JSON object (a FHIR resource)");
   }
@@ -117,12 +118,13 @@ absl::Status CheckResource(const json::Value& resource, std::string_view type) {
     return MakeError(ErrorKind::kInvalid, StrCat("resourceType '", *rt,
                                                        "' does not match the URL type '", type, "'"));
   }
-  std::vector<Issue> issues = ValidateResource(resource);
-  bool has_error = false;
-  for (const Issue& i : issues) has_error |= i.severity == "error" || i.severity == "fatal";
-  if (has_error) {
-    return MakeError(ErrorKind::kInvalid,
-                     StrCat(*rt, " is not valid FHIR R4: ", issues.front().diagnostics), issues);
+  std::vector<Issue> issues = ValidateResource(resource, options);
+  for (const Issue& i : issues) {
+    if (i.severity == "error" || i.severity == "fatal") {
+      // Warnings travel along in the OperationOutcome; the message names the first error.
+      return MakeError(ErrorKind::kInvalid, StrCat(*rt, " is not valid FHIR R4: ", i.diagnostics),
+                       issues);
+    }
   }
   return absl::OkStatus();
 }

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "db/database.h"
+#include "fhir/model/validator.h"
 #include "fhir/repository.h"
 #include "fhir/search/index_rows.h"
 
@@ -41,9 +42,11 @@ absl::StatusOr<std::vector<Match>> FindMatches(db::Session& s, std::string_view 
                                                std::string_view query, int max_matches = 0);
 inline constexpr int kConditionalMatches = 2;
 
-// Checks a resource about to be written: a JSON object of the expected type that is
-// structurally valid R4. type may be empty to accept any resource type.
-absl::Status CheckResource(const json::Value& resource, std::string_view type);
+// Checks a resource about to be written: a JSON object of the expected type that is valid R4
+// (structure, required bindings, invariants, and the meta.profile profiles options can look
+// up). type may be empty to accept any resource type.
+absl::Status CheckResource(const json::Value& resource, std::string_view type,
+                           const ValidateOptions& options = {});
 
 // The stored text of body with the server's id and meta, members in reading order
 // (resourceType, id, meta, then the rest).

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
+#include "fhir/model/rules.h"
 
 namespace rhip::fhir::internal {
 namespace {
@@ -238,13 +239,62 @@ class Includer {
   std::set<int64_t> seen_;
 };
 
+// Codes of a stored ValueSet: its expansion, or the concepts listed in compose.include.
+void CollectContains(const json::Value& contains, std::vector<std::pair<std::string, std::string>>* out) {
+  if (!contains.is_array()) return;
+  for (const json::Value& c : contains.as_array()) {
+    const std::string* system = c.FindString("system");
+    const std::string* code = c.FindString("code");
+    if (system != nullptr && code != nullptr) out->emplace_back(*system, *code);
+    if (const json::Value* nested = c.Find("contains")) CollectContains(*nested, out);
+  }
+}
+
+// The value sets :in and :not-in can name: the official R4 ones expanded at build time, then
+// ValueSet resources stored on this server (by url).
+search::ValueSetLookup ValueSetsFor(db::Session& s) {
+  return [&s](std::string_view url) -> absl::StatusOr<std::vector<std::pair<std::string, std::string>>> {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::string_view plain = url.substr(0, url.find('|'));
+    if (const ValueSet* vs = ValidationRules::R4().FindValueSet(plain)) {
+      for (const auto& [system, code] : vs->Members()) out.emplace_back(system, code);
+      return out;
+    }
+    const search::SearchParam* url_param = search::SearchParamRegistry::Default().Find("ValueSet", "url");
+    ASSIGN_OR_RETURN(db::Rows rows,
+                     s.Query("SELECT v.body FROM resource r JOIN resource_version v ON v.rk = r.rk "
+                             "AND v.version = r.version WHERE r.type = 'ValueSet' AND r.deleted = 0 "
+                             "AND r.rk IN (SELECT x.rk FROM sp_uri x WHERE x.p = :p AND x.value = :u)",
+                             {{"p", url_param->key}, {"u", std::string(plain)}}));
+    if (rows.empty()) return MakeError(ErrorKind::kNotFound, "no such value set on this server");
+    ASSIGN_OR_RETURN(json::Value vs, json::Parse(rows[0].Text(0)));
+    if (const json::Value* expansion = vs.Find("expansion")) {
+      if (const json::Value* contains = expansion->Find("contains")) CollectContains(*contains, &out);
+    }
+    if (const json::Value* compose = vs.Find("compose")) {
+      const json::Value* includes = compose->Find("include");
+      if (includes != nullptr && includes->is_array()) {
+        for (const json::Value& inc : includes->as_array()) {
+          const std::string* system = inc.FindString("system");
+          const json::Value* concepts = inc.Find("concept");
+          if (system == nullptr || concepts == nullptr || !concepts->is_array()) continue;
+          for (const json::Value& c : concepts->as_array()) {
+            if (const std::string* code = c.FindString("code")) out.emplace_back(*system, *code);
+          }
+        }
+      }
+    }
+    return out;
+  };
+}
+
 }  // namespace
 
 absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest request,
                                        const search::TextFolding& folding, Micros now,
                                        const search::AccessPredicate& access) {
   ASSIGN_OR_RETURN(search::CompiledSearch compiled,
-                   search::CompileSearch(request, folding, now, access));
+                   search::CompileSearch(request, folding, now, access, ValueSetsFor(s)));
   SearchResult result;
   size_t nkeys = compiled.sort_exprs.size();
 

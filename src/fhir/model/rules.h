@@ -11,6 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/json.h"
@@ -27,6 +28,14 @@ class ValueSet {
   // The code in any of its systems (a `code` element: the system is implied by the binding).
   bool ContainsCode(std::string_view code) const { return any_system_.count(code) != 0; }
   bool HasSystem(std::string_view system) const { return by_system_.count(system) != 0; }
+  // Every (system, code) of the expansion, e.g. for a search's :in modifier.
+  std::vector<std::pair<std::string_view, std::string_view>> Members() const {
+    std::vector<std::pair<std::string_view, std::string_view>> out;
+    for (const auto& [system, codes] : by_system_) {
+      for (std::string_view code : codes) out.emplace_back(system, code);
+    }
+    return out;
+  }
 
  private:
   friend class ValidationRules;

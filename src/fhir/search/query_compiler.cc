@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <map>
 
 #include "core/error.h"
 #include "core/status_macros.h"
@@ -79,8 +80,9 @@ std::optional<DecimalValue> ParseDecimal(std::string_view t) {
 class Builder {
  public:
   // Parameter names are prefix + a number: "q" for the WHERE clause, "qs" for sort keys.
-  Builder(const TextFolding& folding, Micros now, BoundParams* params, std::string_view prefix)
-      : folding_(folding), now_(now), params_(params), prefix_(prefix) {}
+  Builder(const TextFolding& folding, Micros now, BoundParams* params, std::string_view prefix,
+          const ValueSetLookup* value_sets = nullptr)
+      : folding_(folding), now_(now), params_(params), prefix_(prefix), value_sets_(value_sets) {}
 
   std::string Bind(db::Value v) {
     std::string name = StrCat(prefix_, params_->size());
@@ -143,7 +145,8 @@ class Builder {
           } else if (c.modifier == "of-type") {
             ASSIGN_OR_RETURN(alt, OfTypeAlt(raw));
           } else if (c.modifier == "in" || c.modifier == "not-in") {
-            return Invalid(StrCat(":", c.modifier, " (value-set membership) is not supported yet"));
+            negate = c.modifier == "not-in";
+            ASSIGN_OR_RETURN(alt, InAlt(raw));
           } else {
             negate = c.modifier == "not";
             ASSIGN_OR_RETURN(alt, TokenAlt(raw));
@@ -263,6 +266,39 @@ class Builder {
       return StrCat("x.system = ", Bind(system));
     }
     return StrCat("(x.code = ", Bind(code), " AND x.system = ", Bind(system), ")");
+  }
+
+  // Membership in a value set: per system, code IN (...); codes stored without a system (code
+  // elements, whose system the binding implies) match any member code.
+  absl::StatusOr<std::string> InAlt(std::string_view raw) {
+    static constexpr size_t kMaxMembers = 20000;
+    std::string url = UnescapeValue(raw);
+    if (value_sets_ == nullptr || !*value_sets_) {
+      return Invalid(":in / :not-in need value sets, which this search cannot reach");
+    }
+    auto members = (*value_sets_)(url);
+    if (!members.ok()) return Invalid(StrCat("value set '", url, "': ", ToStd(members.status().message())));
+    if (members->empty()) return std::string("1 = 0");
+    if (members->size() > kMaxMembers) {
+      return Invalid(StrCat("value set '", url, "' has ", members->size(), " codes; at most ",
+                            kMaxMembers, " can be searched with :in"));
+    }
+    std::map<std::string, std::vector<std::string>> by_system;
+    for (auto& [system, code] : *members) by_system[system].push_back(code);
+    std::vector<std::string> alts;
+    std::vector<std::string> all_codes;
+    for (const auto& [system, codes] : by_system) {
+      std::vector<std::string> bound;
+      for (const std::string& code : codes) {
+        bound.push_back(Bind(code));
+        all_codes.push_back(code);
+      }
+      alts.push_back(StrCat("(x.system = ", Bind(system), " AND x.code IN (", Join(bound, ", "), "))"));
+    }
+    std::vector<std::string> bound;
+    for (const std::string& code : all_codes) bound.push_back(Bind(code));
+    alts.push_back(StrCat("(x.system = '' AND x.code IN (", Join(bound, ", "), "))"));
+    return StrCat("(", Join(alts, " OR "), ")");
   }
 
   absl::StatusOr<std::string> OfTypeAlt(std::string_view raw) {
@@ -439,15 +475,17 @@ class Builder {
   Micros now_;
   BoundParams* params_;
   std::string prefix_;
+  const ValueSetLookup* value_sets_;
 };
 
 }  // namespace
 
 absl::StatusOr<CompiledSearch> CompileSearch(const SearchRequest& request,
                                              const TextFolding& folding, Micros now,
-                                             const AccessPredicate& access) {
+                                             const AccessPredicate& access,
+                                             const ValueSetLookup& value_sets) {
   CompiledSearch out;
-  Builder b(folding, now, &out.params, "q");
+  Builder b(folding, now, &out.params, "q", &value_sets);
   Builder sort_builder(folding, now, &out.sort_params, "qs");
   std::vector<std::string> where = {"r.deleted = 0"};
   if (request.types.size() == 1) {

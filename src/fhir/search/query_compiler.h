@@ -4,7 +4,9 @@
 // filtering fetched rows.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,9 +37,16 @@ struct CompiledSearch {
   BoundParams sort_params;  // named qs0, qs1, ...: used by sort_exprs only
 };
 
+// The (system, code) members of a value set by canonical URL, for :in and :not-in; NotFound
+// when the server knows no such value set.
+using ValueSetLookup =
+    std::function<absl::StatusOr<std::vector<std::pair<std::string, std::string>>>(std::string_view url)>;
+
+// value_sets may be empty: :in and :not-in then fail with 400.
 absl::StatusOr<CompiledSearch> CompileSearch(const SearchRequest& request,
                                              const TextFolding& folding, Micros now,
-                                             const AccessPredicate& access);
+                                             const AccessPredicate& access,
+                                             const ValueSetLookup& value_sets = {});
 
 // db::Params viewing names and values held by `bound` (which must outlive them).
 db::Params ViewParams(const BoundParams& bound);
