@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -345,7 +346,8 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
       ASSIGN_OR_RETURN(id, ResolveConditionalUpdateId(s, e.type, e.query, e.resource));
       if (e.resource.is_object()) e.resource.as_object().Set("id", id);
     }
-    ASSIGN_OR_RETURN(WriteResult w, DoUpdate(s, now, e.type, id, e.resource, e.if_match));
+    ASSIGN_OR_RETURN(WriteResult w, DoUpdate(s, now, e.type, id, e.resource, e.if_match,
+                                             e.rows ? &*e.rows : nullptr));
     return WriteResponse(w, base_url);
   }
   if (e.method == "PATCH") {
@@ -366,6 +368,19 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
   return WriteResponse(w, base_url);
 }
 
+// Search-index rows, extracted before the write (off SQLite's single writer thread), of the
+// entries whose references are final once `resolver` (no database) has rewritten them; the
+// others are indexed inside the transaction, after their references are resolved.
+void PrepareIndexRows(std::vector<Entry>& entries, ReferenceResolver& resolver) {
+  for (Entry& e : entries) {
+    if (e.rows || !e.error.ok() || !e.resource.is_object()) continue;
+    if (e.method != "PUT" && e.method != "POST") continue;
+    if (e.has_query || !e.if_none_exist.empty()) continue;  // decided inside the transaction
+    if (!resolver.Rewrite(&e.resource).ok() || resolver.needs_database()) continue;
+    e.rows = search::IndexExtractor::Default().Extract(e.resource);
+  }
+}
+
 // Database-free work done before the transaction, off SQLite's single writer thread: a
 // POST without ifNoneExist becomes version 1 with a known id, so when all its references
 // point inside the bundle (no search needed), its stored text is final already.
@@ -380,6 +395,8 @@ void PrepareNewResources(std::vector<Entry>& entries, const std::vector<std::str
       known[e.full_url] = StrCat(e.type, "/", e.id);
     }
   }
+  std::set<std::string> known_urls;
+  for (const auto& [url, ref] : known) known_urls.insert(url);
   ReferenceResolver resolver(nullptr, std::move(known), /*strict=*/false);
   for (Entry& e : entries) {
     if (e.method != "POST" || !e.if_none_exist.empty()) continue;
@@ -387,6 +404,12 @@ void PrepareNewResources(std::vector<Entry>& entries, const std::vector<std::str
     e.prepared = SerializeStored(e.resource, fresh[e.index], 1, now);
     e.rows = search::IndexExtractor::Default().Extract(e.resource);
   }
+  // Updates too, unless an entry whose id the transaction decides (ifNoneExist, conditional
+  // update) has a fullUrl that references could name.
+  bool ids_known = std::all_of(entries.begin(), entries.end(), [&](const Entry& e) {
+    return e.full_url.empty() || known_urls.count(e.full_url) != 0;
+  });
+  if (ids_known) PrepareIndexRows(entries, resolver);
 }
 
 absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
@@ -457,6 +480,8 @@ absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
 absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vector<Entry> entries,
                                   std::string_view base_url) {
   std::vector<json::Value> responses(entries.size());
+  ReferenceResolver no_database(nullptr, {}, /*strict=*/false);  // a batch has no fullUrl links
+  PrepareIndexRows(entries, no_database);
   RETURN_IF_ERROR(db.Write([&](db::Session& s) -> absl::Status {
     Micros now = clock.Now();
     for (Entry& e : entries) {
