@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "fhir/bulk/compartment.h"
 #include "fhir/bulk/ndjson_writer.h"
 #include "fhir/bulk/resource_reader.h"
 #include "gtest/gtest.h"
@@ -132,19 +131,6 @@ TEST(NdjsonWriterTest, SplitsAtTheSizeLimit) {
   std::stringstream ss;
   ss << in.rdbuf();
   EXPECT_EQ(ss.str(), "{\"id\":\"2\"}\n");
-}
-
-TEST(CompartmentTest, ObservationLinksBySubjectAndPerformer) {
-  const std::vector<CompartmentLink>& links = PatientCompartment();
-  ASSERT_GT(links.size(), 50u);
-  bool found = false;
-  for (const CompartmentLink& l : links) {
-    if (l.type != "Observation") continue;
-    found = true;
-    EXPECT_NE(std::find(l.params.begin(), l.params.end(), "subject"), l.params.end());
-    EXPECT_NE(std::find(l.params.begin(), l.params.end(), "performer"), l.params.end());
-  }
-  EXPECT_TRUE(found);
 }
 
 }  // namespace

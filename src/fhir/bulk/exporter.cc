@@ -12,14 +12,14 @@
 #include "core/error.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
-#include "fhir/bulk/compartment.h"
+#include "fhir/search/search_parameters.h"
 #include "fhir/operation_outcome.h"
 #include "fhir/search_query.h"
 
 namespace rhip::fhir::bulk {
 namespace {
 
-constexpr int kCompartmentSearchLimit = 1000;  // the search API's largest page
+constexpr int kCompartmentPage = 1000;  // the search API's largest page
 
 bool IsTypeName(std::string_view t) {
   if (t.empty() || t[0] < 'A' || t[0] > 'Z') return false;
@@ -176,28 +176,22 @@ class Exporter {
         return patient.status();
       }
     }
-    for (const CompartmentLink& link : PatientCompartment()) {
-      if (wanted_.count(link.type) == 0) continue;
-      for (const std::string& param : link.params) {
-        if (failed_searches_.count(StrCat(link.type, ".", param)) != 0) continue;
-        std::string query = StrCat(param, "=Patient/", patient_id, "&_count=", kCompartmentSearchLimit);
-        absl::StatusOr<std::vector<StoredResource>> found = repo_.Search(link.type, query);
-        if (!found.ok()) {
-          ErrorKind kind = KindOf(found.status());
-          if (kind != ErrorKind::kInvalid && kind != ErrorKind::kNotSupported) return found.status();
-          // A search the engine cannot run yet: say so once, export the rest.
-          failed_searches_.insert(StrCat(link.type, ".", param));
-          RETURN_IF_ERROR(out_.Note(StrCat("compartment search ", link.type, "?", param,
-                                           "=Patient/... failed: ", found.status().message())));
-          continue;
-        }
-        if (found->size() >= static_cast<size_t>(kCompartmentSearchLimit)) {
-          RETURN_IF_ERROR(out_.Note(StrCat(link.type, "?", query, " has more than ",
-                                           kCompartmentSearchLimit,
-                                           " matches; only the first page was exported")));
-        }
-        for (const StoredResource& r : *found) RETURN_IF_ERROR(EmitOnce(r));
-      }
+    // One compartment search per type (all its linking parameters at once), page by page.
+    const search::SearchParamRegistry& registry = search::SearchParamRegistry::Default();
+    for (const std::string& type : registry.PatientCompartmentTypes()) {
+      if (type == "Patient" || wanted_.count(type) == 0) continue;
+      SearchInput input;
+      input.type = type;
+      input.compartment_id = patient_id;
+      std::string cursor;
+      do {
+        input.params = {{"_count", std::to_string(kCompartmentPage)}, {"_total", "none"}};
+        if (!cursor.empty()) input.params.emplace_back("_cursor", cursor);
+        ASSIGN_OR_RETURN(SearchResult page, repo_.Search(input));
+        for (const StoredResource& r : page.matches) RETURN_IF_ERROR(EmitOnce(r));
+        cursor = std::move(page.next_cursor);
+        RETURN_IF_ERROR(CheckCancel());
+      } while (!cursor.empty());
     }
     return absl::OkStatus();
   }
@@ -230,7 +224,6 @@ class Exporter {
   Output out_;
   std::set<std::string> wanted_;
   std::set<std::string> seen_;  // Type/id already written (compartments overlap)
-  std::set<std::string> failed_searches_;
   int64_t exported_ = 0;
 };
 
