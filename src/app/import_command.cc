@@ -1,13 +1,11 @@
 #include "app/import_command.h"
 
-#include <unistd.h>
-
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 
+#include "app/progress_bar.h"
 #include "core/clock.h"
 #include "core/strings.h"
 #include "db/database.h"
@@ -17,40 +15,14 @@
 namespace rhip::app {
 namespace {
 
-// A progress line on stderr: redrawn in place on a terminal, a plain line every 5 s otherwise.
-class ProgressPrinter {
- public:
-  ProgressPrinter() : tty_(isatty(STDERR_FILENO) == 1) {}
-
-  void Update(const fhir::bulk::ImportProgress& p, bool final) {
-    auto now = std::chrono::steady_clock::now();
-    auto gap = tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000);
-    if (!final && now - last_ < gap) return;
-    last_ = now;
-    double pct = p.bytes_total > 0 ? 100.0 * static_cast<double>(p.bytes_done) /
-                                         static_cast<double>(p.bytes_total)
-                                   : 100.0;
-    double rate = p.seconds > 0 ? static_cast<double>(p.imported) / p.seconds : 0;
-    constexpr int kWidth = 30;
-    int filled = static_cast<int>(pct * kWidth / 100);
-    char line[200];
-    if (tty_) {
-      std::string bar(static_cast<size_t>(filled), '#');
-      bar.resize(kWidth, '.');
-      std::snprintf(line, sizeof line, "\r[%s] %5.1f%%  %lld imported  %lld rejected  %.0f resources/s ",
-                    bar.c_str(), pct, static_cast<long long>(p.imported),
-                    static_cast<long long>(p.rejected), rate);
-    } else {
-      std::snprintf(line, sizeof line, "import: %5.1f%%  %lld imported  %lld rejected  %.0f resources/s\n",
-                    pct, static_cast<long long>(p.imported), static_cast<long long>(p.rejected), rate);
-    }
-    std::cerr << line << (final && tty_ ? "\n" : "") << std::flush;
-  }
-
- private:
-  bool tty_;
-  std::chrono::steady_clock::time_point last_{};
-};
+// "N imported  M rejected  R resources/s" after the byte-based progress bar.
+std::string ImportFigures(const fhir::bulk::ImportProgress& p) {
+  double rate = p.seconds > 0 ? static_cast<double>(p.imported) / p.seconds : 0;
+  char text[120];
+  std::snprintf(text, sizeof text, "bytes  %lld imported  %lld rejected  %.0f resources/s",
+                static_cast<long long>(p.imported), static_cast<long long>(p.rejected), rate);
+  return text;
+}
 
 }  // namespace
 
@@ -88,13 +60,15 @@ int RunImport(const ImportConfig& c) {
   }
   std::unique_ptr<fhir::Repository> repository =
       fhir::Repository::Create(database->get(), &Clock::Real());
-  ProgressPrinter printer;
+  ProgressBar bar("import");
   fhir::bulk::ImportOptions o;
   o.threads = c.threads;
   o.batch_size = c.batch;
   o.report_path = c.report.empty() ? StrCat(c.data_dir, "/import-report.ndjson") : c.report;
   o.progress_path = StrCat(o.report_path, ".progress");
-  o.on_progress = [&](const fhir::bulk::ImportProgress& p) { printer.Update(p, false); };
+  o.on_progress = [&](const fhir::bulk::ImportProgress& p) {
+    bar.Update(p.bytes_done, p.bytes_total, ImportFigures(p));
+  };
   auto stats = fhir::bulk::RunImport(*repository, *files, o);
   if (!stats.ok()) {
     std::cerr << "\nrhip import: stopped: " << stats.status().message()
@@ -102,11 +76,10 @@ int RunImport(const ImportConfig& c) {
     return 1;
   }
   fhir::bulk::ImportProgress last;
-  last.bytes_done = last.bytes_total = 1;
   last.imported = stats->imported;
   last.rejected = stats->rejected;
   last.seconds = stats->seconds;
-  printer.Update(last, true);
+  bar.Update(0, 0, ImportFigures(last), /*final=*/true);
   std::cerr << "rhip import: " << stats->files << " files (" << stats->files_skipped
             << " already done), " << stats->imported << " resources imported, " << stats->rejected
             << " rejected in " << stats->seconds << " s";
