@@ -21,6 +21,7 @@ else
   rhip_bin="$build/rhip"
 fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/rhip-search.XXXXXX")"
+chmod 711 "$work"  # the postgres user must reach its cluster below it
 pids=()
 pg_data=""
 as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }

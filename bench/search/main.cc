@@ -369,7 +369,8 @@ ShapeResult RunShape(const Target& t, const Shape& shape, const Context& ctx, co
           auto doc = json::Parse(reply->body);
           if (!doc.ok()) continue;
           const json::Value* entries = doc->Find("entry");
-          if (entries == nullptr) {  // _summary=count, or a read: the total, or one resource
+          // _summary=count (an empty entry list) or a read: the total, or one resource.
+          if (entries == nullptr || (entries->is_array() && entries->as_array().empty())) {
             double total = 0;
             if (const json::Value* v = doc->Find("total");
                 v && v->is_number() && absl::SimpleAtod(v->as_number().text, &total)) {
