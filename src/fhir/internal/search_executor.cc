@@ -303,9 +303,11 @@ absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest req
                                                           : search::Total::kNone);
   if (request.summary == search::Summary::kCount) total = search::Total::kAccurate;
   if (total != search::Total::kNone) {
-    ASSIGN_OR_RETURN(db::Rows rows, s.Query(StrCat("SELECT COUNT(*) FROM resource r WHERE ",
-                                                   compiled.where),
-                                            search::ViewParams(compiled.params)));
+    ASSIGN_OR_RETURN(db::Rows rows,
+                     compiled.count_sql.empty()
+                         ? s.Query(StrCat("SELECT COUNT(*) FROM resource r WHERE ", compiled.where),
+                                   search::ViewParams(compiled.params))
+                         : s.Query(compiled.count_sql, search::ViewParams(compiled.count_params)));
     result.total = rows[0].Int(0);
   }
   if (request.summary == search::Summary::kCount || request.count == 0) {

@@ -91,7 +91,10 @@ class Builder {
   }
 
   // A predicate over alias a (a row of resource) for one criterion.
-  absl::StatusOr<std::string> Criterion(const search::Criterion& c, std::string_view a, int depth) {
+  // correlated: test the criterion per row of `a` through the (rk, p) index (EXISTS) instead
+  // of building the list of every matching rk (IN); see CompileSearch for when.
+  absl::StatusOr<std::string> Criterion(const search::Criterion& c, std::string_view a, int depth,
+                                        bool correlated = false) {
     switch (c.kind) {
       case Criterion::Kind::kChain: {
         std::string b = StrCat("c", depth);
@@ -118,7 +121,12 @@ class Builder {
     if (p.code == "_lastUpdated") return LastUpdatedPredicate(c, a);
     const char* table = TableOf(p.type);
     if (c.modifier == "missing") {
-      return StrCat(a, ".rk ", c.values[0] == "true" ? "NOT IN" : "IN", " (SELECT x.rk FROM ", table,
+      bool absent = c.values[0] == "true";
+      if (correlated) {
+        return StrCat(absent ? "NOT EXISTS" : "EXISTS", " (SELECT 1 FROM ", table, " x WHERE x.rk = ", a,
+                      ".rk AND x.p = ", Bind(p.key), ")");
+      }
+      return StrCat(a, ".rk ", absent ? "NOT IN" : "IN", " (SELECT x.rk FROM ", table,
                     " x WHERE x.p = ", Bind(p.key), ")");
     }
     // Derived key spaces: :text rows of tokens, :of-type rows of identifiers, :identifier
@@ -185,6 +193,10 @@ class Builder {
         case ParamType::kSpecial: return Invalid(StrCat("'", p.code, "' is not supported"));
       }
       alts.push_back(std::move(alt));
+    }
+    if (correlated) {
+      return StrCat(negate ? "NOT EXISTS" : "EXISTS", " (SELECT 1 FROM ", value_table, " x WHERE x.rk = ",
+                    a, ".rk AND x.p = ", key, " AND (", Join(alts, " OR "), "))");
     }
     return StrCat(a, ".rk ", negate ? "NOT IN" : "IN", " (SELECT x.rk FROM ", value_table,
                   " x WHERE x.p = ", key, " AND (", Join(alts, " OR "), "))");
@@ -495,8 +507,26 @@ absl::StatusOr<CompiledSearch> CompileSearch(const SearchRequest& request,
     for (const std::string& t : request.types) StrAppend(&list, list.empty() ? "" : ", ", b.Bind(t));
     where.push_back(StrCat("r.type IN (", list, ")"));
   }
+  // A reference or _id criterion (patient=..., subject=...) is nearly always the selective one:
+  // it drives the query (IN), and the others are checked per driven row (EXISTS on (rk, p))
+  // rather than each listing its whole key range (a date or category range can hold millions).
+  auto drives = [](const Criterion& c) {
+    return c.kind == Criterion::Kind::kValue && c.modifier.empty() &&
+           (c.param->code == "_id" || c.param->type == ParamType::kReference);
+  };
+  const Criterion* driver = nullptr;
   for (const Criterion& c : request.criteria) {
-    ASSIGN_OR_RETURN(std::string pred, b.Criterion(c, "r", 0));
+    if (drives(c)) {
+      driver = &c;
+      break;
+    }
+  }
+  // A compartment search is driven by its compartment predicate.
+  bool driven = driver != nullptr || !request.compartment_id.empty();
+  for (const Criterion& c : request.criteria) {
+    bool correlated = driven && &c != driver && c.kind == Criterion::Kind::kValue &&
+                      c.param->code != "_id" && c.param->code != "_lastUpdated";
+    ASSIGN_OR_RETURN(std::string pred, b.Criterion(c, "r", 0, correlated));
     where.push_back(std::move(pred));
   }
   if (!request.compartment_id.empty()) {
@@ -515,17 +545,24 @@ absl::StatusOr<CompiledSearch> CompileSearch(const SearchRequest& request,
         }
       }
     }
-    std::string ref = b.Bind(StrCat("Patient/", request.compartment_id));
-    std::string member = keys.empty() ? std::string("1 = 0")
-                                      : StrCat("r.rk IN (SELECT x.rk FROM sp_reference x WHERE x.p IN (",
-                                               [&] {
-                                                 std::string l;
-                                                 for (const std::string& k : keys) StrAppend(&l, l.empty() ? "" : ", ", k);
-                                                 return l;
-                                               }(),
-                                               ") AND x.ref = ", ref, ")");
+    // One list of rks — the linked resources and, for $everything, the Patient itself — so
+    // both engines drive the query from it (an OR with a second condition made PostgreSQL scan).
+    std::vector<std::string> members;
+    if (!keys.empty()) {
+      std::string key_list;
+      for (const std::string& k : keys) StrAppend(&key_list, key_list.empty() ? "" : ", ", k);
+      members.push_back(StrCat("SELECT x.rk FROM sp_reference x WHERE x.p IN (", key_list,
+                               ") AND x.ref = ", b.Bind(StrCat("Patient/", request.compartment_id))));
+    }
     if (request.include_compartment_owner) {
-      member = StrCat("(", member, " OR (r.type = 'Patient' AND r.id = ", b.Bind(request.compartment_id), "))");
+      members.push_back(StrCat("SELECT o.rk FROM resource o WHERE o.type = 'Patient' AND o.id = ",
+                               b.Bind(request.compartment_id)));
+    }
+    std::string member = "1 = 0";
+    if (!members.empty()) {
+      member = "r.rk IN (";
+      for (size_t i = 0; i < members.size(); ++i) StrAppend(&member, i ? " UNION ALL " : "", members[i]);
+      member.push_back(')');
     }
     where.push_back(std::move(member));
   }
@@ -533,6 +570,25 @@ absl::StatusOr<CompiledSearch> CompileSearch(const SearchRequest& request,
   for (const SortKey& k : request.sort) {
     out.sort_exprs.push_back(sort_builder.SortExpr(k));
     out.sort_descending.push_back(k.descending);
+  }
+  // Index rows exist only for live current versions and the key names the type, so a single
+  // criterion's total is the number of distinct rks in its key range: no per-match row lookup.
+  if (request.criteria.size() == 1 && request.types.size() == 1 && access.sql.empty() &&
+      request.compartment_id.empty() && !request.since) {
+    const Criterion& c = request.criteria[0];
+    bool own_key = c.param->resource_type == request.types[0];
+    if (c.kind == Criterion::Kind::kValue && own_key && c.modifier != "missing" &&
+        c.modifier != "not" && c.modifier != "not-in" && c.param->code != "_id" &&
+        c.param->code != "_lastUpdated") {
+      Builder counter(folding, now, &out.count_params, "qc", &value_sets);
+      ASSIGN_OR_RETURN(std::string pred, counter.Criterion(c, "r", 0));
+      constexpr std::string_view kPrefix = "r.rk IN (";
+      if (pred.starts_with(kPrefix) && pred.ends_with(")")) {
+        out.count_sql = StrCat("SELECT COUNT(DISTINCT i.rk) FROM (",
+                               std::string_view(pred).substr(kPrefix.size(), pred.size() - kPrefix.size() - 1),
+                               ") i");
+      }
+    }
   }
   if (!access.sql.empty()) {
     where.push_back(StrCat("(", access.sql, ")"));

@@ -34,6 +34,10 @@ struct CompiledSearch {
   std::vector<std::string> sort_exprs;
   std::vector<bool> sort_descending;
   BoundParams params;       // named q0, q1, ... plus the access predicate's
+  // When the total can be counted from one index table alone (a single plain criterion of
+  // the type's own, no access predicate): that COUNT statement and its parameters.
+  std::string count_sql;
+  BoundParams count_params;
   BoundParams sort_params;  // named qs0, qs1, ...: used by sort_exprs only
 };
 
