@@ -110,9 +110,18 @@ class Builder {
       case Criterion::Kind::kHas: {
         std::string b = StrCat("h", depth);
         ASSIGN_OR_RETURN(std::string inner, Criterion(c.next[0], b, depth + 1));
+        std::string referring = StrCat("SELECT ", b, ".rk FROM resource ", b, " WHERE ", b, ".type = ",
+                                       Bind(c.other_types[0]), " AND ", b, ".deleted = 0 AND ", inner);
+        if (!c.owner_type.empty()) {
+          // The ids referred to, cut from "Type/id" references: (type, id) is an index.
+          std::string prefix = StrCat(c.owner_type, "/");
+          return StrCat(a, ".id IN (SELECT substr(x.ref, ", prefix.size() + 1,
+                        ") FROM sp_reference x WHERE x.p = ", Bind(c.param->key), " AND x.ref >= ",
+                        Bind(prefix), " AND x.ref < ", Bind(StrCat(c.owner_type, "0")),
+                        " AND x.rk IN (", referring, "))");
+        }
         return StrCat("(", a, ".type || '/' || ", a, ".id) IN (SELECT x.ref FROM sp_reference x WHERE x.p = ",
-                      Bind(c.param->key), " AND x.rk IN (SELECT ", b, ".rk FROM resource ", b, " WHERE ",
-                      b, ".type = ", Bind(c.other_types[0]), " AND ", b, ".deleted = 0 AND ", inner, "))");
+                      Bind(c.param->key), " AND x.rk IN (", referring, "))");
       }
       case Criterion::Kind::kValue: break;
     }

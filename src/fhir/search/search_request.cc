@@ -131,7 +131,7 @@ class Parser {
     c.kind = Criterion::Kind::kHas;
     c.param = ref;
     c.other_types.emplace_back(other);
-    (void)type;
+    if (IsResourceType(type)) c.owner_type = std::string(type);
     ASSIGN_OR_RETURN(Criterion next, ParseCriterion(other, rest.substr(c2 + 1), value, depth + 1));
     c.next.push_back(std::move(next));
     return c;

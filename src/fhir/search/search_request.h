@@ -27,6 +27,7 @@ struct Criterion {
   std::string modifier;             // kValue: "exact", "missing", "not", "Patient", ...
   std::vector<std::string> values;  // kValue: OR'ed values, still search-escaped (\, \| \$ \\)
   std::vector<std::string> other_types;  // kChain: target types; kHas: the referring type
+  std::string owner_type;  // kHas: the type searched (whose resources are referred to), if one
   // kChain/kHas: the criterion on the other type; one per entry of other_types for kChain.
   std::vector<Criterion> next;
 };
