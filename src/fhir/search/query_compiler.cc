@@ -128,16 +128,25 @@ class Builder {
     const SearchParam& p = *c.param;
     if (p.code == "_id") return IdPredicate(c, a);
     if (p.code == "_lastUpdated") return LastUpdatedPredicate(c, a);
-    const char* table = TableOf(p.type);
     if (c.modifier == "missing") {
-      bool absent = c.values[0] == "true";
-      if (correlated) {
-        return StrCat(absent ? "NOT EXISTS" : "EXISTS", " (SELECT 1 FROM ", table, " x WHERE x.rk = ", a,
-                      ".rk AND x.p = ", Bind(p.key), ")");
-      }
-      return StrCat(a, ".rk ", absent ? "NOT IN" : "IN", " (SELECT x.rk FROM ", table,
-                    " x WHERE x.p = ", Bind(p.key), ")");
+      return Compose(a, IndexMatch{TableOf(p.type), StrCat("x.p = ", Bind(p.key)), c.values[0] == "true"},
+                     correlated);
     }
+    ASSIGN_OR_RETURN(IndexMatch m, Match(c));
+    return Compose(a, m, correlated);
+  }
+
+  // Rows of one index table that a value criterion matches: `condition` over alias x; a
+  // resource matches when it has such a row (or, with negate, when it has none).
+  struct IndexMatch {
+    std::string_view table;
+    std::string condition;
+    bool negate = false;
+  };
+
+  // The index rows a plain value criterion (not _id, _lastUpdated or :missing) matches.
+  absl::StatusOr<IndexMatch> Match(const search::Criterion& c) {
+    const SearchParam& p = *c.param;
     // Derived key spaces: :text rows of tokens, :of-type rows of identifiers, :identifier
     // rows of references.
     int64_t key_value = p.key;
@@ -147,7 +156,7 @@ class Builder {
     std::string key = Bind(key_value);
     std::vector<std::string> alts;
     bool negate = false;
-    std::string_view value_table = table;
+    std::string_view value_table = TableOf(p.type);
     for (const std::string& raw : c.values) {
       std::string alt;
       switch (p.type) {
@@ -203,12 +212,18 @@ class Builder {
       }
       alts.push_back(std::move(alt));
     }
+    return IndexMatch{value_table, StrCat("x.p = ", key, " AND (", Join(alts, " OR "), ")"), negate};
+  }
+
+  // The predicate over alias a: the list of matching rks (IN), or per row of a through the
+  // (rk, p) index (EXISTS) when correlated.
+  static std::string Compose(std::string_view a, const IndexMatch& m, bool correlated) {
     if (correlated) {
-      return StrCat(negate ? "NOT EXISTS" : "EXISTS", " (SELECT 1 FROM ", value_table, " x WHERE x.rk = ",
-                    a, ".rk AND x.p = ", key, " AND (", Join(alts, " OR "), "))");
+      return StrCat(m.negate ? "NOT EXISTS" : "EXISTS", " (SELECT 1 FROM ", m.table, " x WHERE x.rk = ",
+                    a, ".rk AND ", m.condition, ")");
     }
-    return StrCat(a, ".rk ", negate ? "NOT IN" : "IN", " (SELECT x.rk FROM ", value_table,
-                  " x WHERE x.p = ", key, " AND (", Join(alts, " OR "), "))");
+    return StrCat(a, ".rk ", m.negate ? "NOT IN" : "IN", " (SELECT x.rk FROM ", m.table, " x WHERE ",
+                  m.condition, ")");
   }
 
   // The sort expression of a key over alias r, never NULL (missing values sort last).
@@ -276,17 +291,19 @@ class Builder {
     return StrCat("x.norm >= ", Bind(folded), " AND x.norm < ", Bind(StrCat(folded, kMaxUtf8)));
   }
 
-  absl::StatusOr<std::string> TokenAlt(std::string_view raw) {
+  // code_col / system_col: the columns holding the token (c2 / s2 in composite rows).
+  absl::StatusOr<std::string> TokenAlt(std::string_view raw, std::string_view code_col = "x.code",
+                                       std::string_view system_col = "x.system") {
     std::vector<std::string_view> parts = SplitUnescaped(raw, '|');
-    if (parts.size() == 1) return StrCat("x.code = ", Bind(UnescapeValue(parts[0])));
+    if (parts.size() == 1) return StrCat(code_col, " = ", Bind(UnescapeValue(parts[0])));
     if (parts.size() != 2) return Invalid(StrCat("token value '", raw, "' has more than one '|'"));
     std::string system = UnescapeValue(parts[0]);
     std::string code = UnescapeValue(parts[1]);
     if (code.empty()) {
       if (system.empty()) return Invalid("token value '|' names neither system nor code");
-      return StrCat("x.system = ", Bind(system));
+      return StrCat(system_col, " = ", Bind(system));
     }
-    return StrCat("(x.code = ", Bind(code), " AND x.system = ", Bind(system), ")");
+    return StrCat("(", code_col, " = ", Bind(code), " AND ", system_col, " = ", Bind(system), ")");
   }
 
   // Membership in a value set: per system, code IN (...); codes stored without a system (code
@@ -415,18 +432,21 @@ class Builder {
     return StrCat("(", c, " >= ", Bind(d->value - gap), " AND ", c, " <= ", Bind(d->value + gap), ")");
   }
 
-  // [prefix]number[|system|code] or number||code.
-  absl::StatusOr<std::string> QuantityAlt(std::string_view raw) {
+  // [prefix]number[|system|code] or number||code, over the given columns (lo / c2 / s2 in
+  // composite rows).
+  absl::StatusOr<std::string> QuantityAlt(std::string_view raw, std::string_view value_col = "x.value",
+                                          std::string_view code_col = "x.code",
+                                          std::string_view system_col = "x.system") {
     std::vector<std::string_view> parts = SplitUnescaped(raw, '|');
     if (parts.size() != 1 && parts.size() != 3) {
       return Invalid(StrCat("'", raw, "' is not a quantity search value (number|system|code)"));
     }
-    ASSIGN_OR_RETURN(std::string alt, NumberAlt(parts[0], "x.value"));
+    ASSIGN_OR_RETURN(std::string alt, NumberAlt(parts[0], value_col));
     if (parts.size() == 3) {
       std::string code = UnescapeValue(parts[2]);
       std::string system = UnescapeValue(parts[1]);
-      if (!code.empty()) StrAppend(&alt, " AND x.code = ", Bind(code));
-      if (!system.empty()) StrAppend(&alt, " AND x.system = ", Bind(system));
+      if (!code.empty()) StrAppend(&alt, " AND ", code_col, " = ", Bind(code));
+      if (!system.empty()) StrAppend(&alt, " AND ", system_col, " = ", Bind(system));
     }
     return StrCat("(", alt, ")");
   }
@@ -450,11 +470,8 @@ class Builder {
     std::string second;
     switch (p.components[1].type) {
       case ParamType::kToken: {
-        ASSIGN_OR_RETURN(second, TokenAlt(parts[1]));
+        ASSIGN_OR_RETURN(second, TokenAlt(parts[1], "x.c2", "x.s2"));
         second = StrCat("(", second, ")");
-        // TokenAlt speaks of code/system; composite rows keep them in c2/s2.
-        ReplaceAll(&second, "x.code", "x.c2");
-        ReplaceAll(&second, "x.system", "x.s2");
         break;
       }
       case ParamType::kString: {
@@ -471,10 +488,7 @@ class Builder {
         break;
       }
       case ParamType::kQuantity: {
-        ASSIGN_OR_RETURN(second, QuantityAlt(parts[1]));
-        ReplaceAll(&second, "x.value", "x.lo");
-        ReplaceAll(&second, "x.code", "x.c2");
-        ReplaceAll(&second, "x.system", "x.s2");
+        ASSIGN_OR_RETURN(second, QuantityAlt(parts[1], "x.lo", "x.c2", "x.s2"));
         break;
       }
       case ParamType::kDate: {
@@ -484,12 +498,6 @@ class Builder {
       default: return Invalid(StrCat("composite '", p.code, "' is not supported"));
     }
     return StrCat("(", out, " AND ", second, ")");
-  }
-
-  static void ReplaceAll(std::string* s, std::string_view from, std::string_view to) {
-    for (size_t pos = s->find(from); pos != std::string::npos; pos = s->find(from, pos + to.size())) {
-      s->replace(pos, from.size(), to);
-    }
   }
 
   const TextFolding& folding_;
@@ -590,13 +598,8 @@ absl::StatusOr<CompiledSearch> CompileSearch(const SearchRequest& request,
         c.modifier != "not" && c.modifier != "not-in" && c.param->code != "_id" &&
         c.param->code != "_lastUpdated") {
       Builder counter(folding, now, &out.count_params, "qc", &value_sets);
-      ASSIGN_OR_RETURN(std::string pred, counter.Criterion(c, "r", 0));
-      constexpr std::string_view kPrefix = "r.rk IN (";
-      if (pred.starts_with(kPrefix) && pred.ends_with(")")) {
-        out.count_sql = StrCat("SELECT COUNT(DISTINCT i.rk) FROM (",
-                               std::string_view(pred).substr(kPrefix.size(), pred.size() - kPrefix.size() - 1),
-                               ") i");
-      }
+      ASSIGN_OR_RETURN(auto m, counter.Match(c));
+      out.count_sql = StrCat("SELECT COUNT(DISTINCT x.rk) FROM ", m.table, " x WHERE ", m.condition);
     }
   }
   if (!access.sql.empty()) {

@@ -1,6 +1,5 @@
 #include "fhir/search/search_request.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "core/error.h"
 #include "core/status_macros.h"
@@ -60,7 +59,10 @@ class Parser {
     std::string_view code = head.substr(0, colon);
     std::string_view modifier = colon == std::string_view::npos ? "" : head.substr(colon + 1);
     const SearchParam* p = registry_.Find(type, code);
-    if (p == nullptr || p->type == ParamType::kSpecial) return UnknownParam(type, code);
+    if (p == nullptr || p->type == ParamType::kSpecial) {
+      unknown_ = true;
+      return UnknownParam(type, code);
+    }
     Criterion c;
     c.param = p;
     if (dot != std::string_view::npos) {
@@ -138,6 +140,15 @@ class Parser {
   }
 
   const SearchParamRegistry& registry_;
+
+ public:
+  // Whether the last failed ParseCriterion failed on an unknown parameter (which lenient
+  // handling ignores) rather than on a malformed value of a known one.
+  bool unknown() const { return unknown_; }
+  void reset() { unknown_ = false; }
+
+ private:
+  bool unknown_ = false;
 };
 
 absl::StatusOr<int> ParseCount(std::string_view v) {
@@ -284,11 +295,11 @@ absl::StatusOr<SearchRequest> ParseSearchRequest(const SearchParamRegistry& regi
                        "through their container");
       }
     } else {
+      parser.reset();
       auto c = parser.ParseCriterion(scope, n, value, 0);
       if (!c.ok()) {
         // Lenient handling ignores unknown parameters, never malformed values of known ones.
-        bool unknown = absl::StrContains(c.status().message(), "unknown search parameter");
-        if (!(options.lenient && unknown)) return c.status();
+        if (!(options.lenient && parser.unknown())) return c.status();
         understood = false;
       } else {
         req.criteria.push_back(*std::move(c));
