@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "app/progress_bar.h"
 #include "core/clock.h"
@@ -69,6 +70,13 @@ int RunImport(const ImportConfig& c) {
   o.on_progress = [&](const fhir::bulk::ImportProgress& p) {
     bar.Update(p.bytes_done, p.bytes_total, ImportFigures(p));
   };
+  std::optional<ProgressBar> index_bar;  // made when a build starts, so its rate is the build's
+  o.on_index_progress = [&](int64_t done, int64_t total) {
+    if (!index_bar) index_bar.emplace("index");
+    bool final = done >= total;
+    index_bar->Update(done, total, StrCat(done, " of ", total, " search-index rows"), final);
+    if (final) index_bar.reset();
+  };
   auto stats = fhir::bulk::RunImport(*repository, *files, o);
   if (!stats.ok()) {
     std::cerr << "\nrhip import: stopped: " << stats.status().message()
@@ -82,7 +90,8 @@ int RunImport(const ImportConfig& c) {
   bar.Update(0, 0, ImportFigures(last), /*final=*/true);
   std::cerr << "rhip import: " << stats->files << " files (" << stats->files_skipped
             << " already done), " << stats->imported << " resources imported, " << stats->rejected
-            << " rejected in " << stats->seconds << " s";
+            << " rejected in " << stats->seconds << " s (" << stats->index_rows
+            << " search-index rows built in " << stats->index_seconds << " s)";
   if (stats->rejected > 0) std::cerr << "; see " << o.report_path;
   std::cerr << "\n";
   return stats->rejected > 0 ? 3 : 0;

@@ -253,6 +253,15 @@ int RunServe(ServeConfig c) {
   }
   std::unique_ptr<fhir::Repository> repository =
       fhir::Repository::Create(database->get(), &Clock::Real());
+  // A bulk import that was interrupted leaves staged index rows: finish them before serving,
+  // so every stored resource is found by search.
+  auto staged = repository->BuildStagedIndex();
+  if (!staged.ok()) {
+    std::cerr << "rhip serve: cannot build the staged search index: " << staged.status().message()
+              << "\n";
+    return 1;
+  }
+  if (*staged > 0) std::cerr << "rhip serve: indexed " << *staged << " staged search rows\n";
   fhir::RestOptions rest_options;
   rest_options.public_base_url = c.public_url;
   rest_options.software_version = RHIP_VERSION;

@@ -67,6 +67,10 @@ class Database {
 
   virtual Engine engine() const = 0;
 
+  // Whether write transactions run one at a time (SQLite's single writer), so a transaction
+  // needs no row locks against concurrent writers.
+  bool single_writer() const { return engine() == Engine::kSqlite; }
+
   // Runs fn on a read-only snapshot. Thread-safe; readers run in parallel.
   virtual absl::Status Read(const std::function<absl::Status(Session&)>& fn) = 0;
 

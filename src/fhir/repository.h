@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,14 @@ struct WriteResult {
   // False when nothing was written: conditional create matched, or delete of an absent
   // or already deleted resource.
   bool changed = true;
+};
+
+// One resource of Repository::WriteBulk.
+struct BulkResult {
+  absl::Status status;  // not OK: the resource was rejected, with the reason
+  std::string type;
+  std::string id;
+  int64_t version = 0;
 };
 
 // Version precondition from If-Match (W/"n" or "n").
@@ -121,6 +130,20 @@ class Repository {
   // The stored StructureDefinition with this canonical URL ("|version" ignored), for
   // meta.profile validation; nullopt when there is none.
   std::optional<json::Value> FindStructureDefinition(std::string_view canonical_url);
+
+  // Bulk loading (rhip import, $import): writes resources, each a PUT when it carries an id
+  // and a POST otherwise, in one durable transaction, with validation, id assignment and index
+  // extraction on the caller's thread. Items are independent: one that is invalid gets its
+  // error in its result and the others are written. A failure of the whole write is the
+  // returned status. New resources are read by id at once but found by search only after
+  // BuildStagedIndex. References are stored as written: callers resolve conditional ones
+  // (ProcessBundle does) first.
+  virtual absl::StatusOr<std::vector<BulkResult>> WriteBulk(std::vector<json::Value> resources) = 0;
+
+  // Makes every bulk-loaded resource searchable (search/staged_index.h); returns the number
+  // of index rows moved, 0 at once when there are none.
+  virtual absl::StatusOr<int64_t> BuildStagedIndex(
+      const std::function<void(int64_t rows_done, int64_t rows_total)>& progress = {}) = 0;
 
   // Processes a Bundle of type batch or transaction and returns the response Bundle.
   // base_url (e.g. http://host/fhir) prefixes fullUrl and Location values.

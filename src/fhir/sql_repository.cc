@@ -10,11 +10,13 @@
 #include "core/metrics.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
+#include "fhir/internal/bulk_writer.h"
 #include "fhir/internal/bundle_processor.h"
 #include "fhir/internal/operations.h"
 #include "fhir/internal/resource_store.h"
 #include "fhir/internal/search_executor.h"
 #include "fhir/search/index_extractor.h"
+#include "fhir/search/staged_index.h"
 #include "fhir/search_query.h"
 #include "core/ids.h"
 #include "fhir/repository.h"
@@ -208,6 +210,45 @@ class SqlRepository : public Repository {
     Micros now = clock_->Now();
     return ReadTxn([&](db::Session& s) {
       return internal::RunSearch(s, request, search::ActiveTextFolding(), now, input.access);
+    });
+  }
+
+  absl::StatusOr<std::vector<BulkResult>> WriteBulk(std::vector<json::Value> resources) override {
+    Micros now = clock_->Now();
+    std::vector<BulkResult> results(resources.size());
+    std::vector<internal::BulkItem> items;
+    std::vector<size_t> item_of;  // results index of each item
+    items.reserve(resources.size());
+    for (size_t i = 0; i < resources.size(); ++i) {
+      json::Value& resource = resources[i];
+      BulkResult& result = results[i];
+      result.status = internal::CheckResource(resource, "", validate_options_);
+      if (!result.status.ok()) continue;
+      internal::BulkItem item;
+      item.type = *resource.FindString("resourceType");
+      const std::string* id = resource.FindString("id");
+      item.method = id != nullptr ? "PUT" : "POST";
+      item.id = id != nullptr ? *id : NewResourceId();
+      item.stored = internal::SerializeStored(resource, item.id, 1, now);
+      item.rows = search::IndexExtractor::Default().Extract(resource);
+      item.resource = std::move(resource);
+      result.type = item.type;
+      result.id = item.id;
+      items.push_back(std::move(item));
+      item_of.push_back(i);
+    }
+    if (!items.empty()) {
+      DbTimer t("bulk");
+      RETURN_IF_ERROR(db_->Write([&](db::Session& s) { return internal::WriteBulk(s, now, items); }));
+    }
+    for (size_t k = 0; k < items.size(); ++k) results[item_of[k]].version = items[k].version;
+    return results;
+  }
+
+  absl::StatusOr<int64_t> BuildStagedIndex(
+      const std::function<void(int64_t, int64_t)>& progress) override {
+    return search::BuildStagedIndex(*db_, [&](const search::StagedIndexProgress& p) {
+      if (progress) progress(p.rows_done, p.rows_total);
     });
   }
 

@@ -137,6 +137,19 @@ absl::StatusOr<PositionalSql> RewriteToPositional(std::string_view sql) {
 
 absl::StatusOr<std::vector<const Value*>> MatchParams(const std::vector<std::string>& names,
                                                       const Params& params) {
+  std::vector<const Value*> values;
+  values.reserve(names.size());
+  // Params given in placeholder order (generated multi-row statements with hundreds of them)
+  // match in one pass; names are unique, so then the params are too.
+  if (params.size() == names.size()) {
+    size_t i = 0;
+    while (i < names.size() && params[i].first == names[i]) {
+      values.push_back(&params[i].second);
+      ++i;
+    }
+    if (i == names.size()) return values;
+    values.clear();
+  }
   for (size_t i = 0; i < params.size(); ++i) {
     const std::string_view name = params[i].first;
     for (size_t j = 0; j < i; ++j) {
@@ -149,8 +162,6 @@ absl::StatusOr<std::vector<const Value*>> MatchParams(const std::vector<std::str
           absl::StrCat("SQL parameter :", ToAbsl(name), " is not used by the statement"));
     }
   }
-  std::vector<const Value*> values;
-  values.reserve(names.size());
   for (const std::string& name : names) {
     auto it = std::find_if(params.begin(), params.end(),
                            [&](const auto& p) { return p.first == name; });

@@ -69,8 +69,108 @@ void RewriteReferences(json::Value* v, const RefMap& refs) {
   }
 }
 
+// Whether v holds a reference only the repository's bundle processing resolves: a conditional
+// one (Type?criteria) or a urn:uuid/urn:oid placeholder.
+bool NeedsResolution(const json::Value& v) {
+  if (v.is_object()) {
+    for (const auto& [key, child] : v.as_object()) {
+      if (key == "reference" && child.is_string()) {
+        const std::string& ref = child.as_string();
+        size_t q = ref.find('?');
+        if (ref.starts_with("urn:uuid:") || ref.starts_with("urn:oid:") ||
+            (q != std::string::npos && ref.find('/') > q)) {
+          return true;
+        }
+      } else if (NeedsResolution(child)) {
+        return true;
+      }
+    }
+  } else if (v.is_array()) {
+    for (const json::Value& child : v.as_array()) {
+      if (NeedsResolution(child)) return true;
+    }
+  }
+  return false;
+}
+
+size_t SkipSpace(std::string_view s, size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
+  return i;
+}
+
+// The index just past the JSON string starting at s[i] (a quote), or npos.
+size_t SkipString(std::string_view s, size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The index just past the JSON value starting at s[i], or npos.
+size_t SkipValue(std::string_view s, size_t i) {
+  if (i >= s.size()) return std::string_view::npos;
+  if (s[i] == '"') return SkipString(s, i);
+  if (s[i] != '{' && s[i] != '[') {
+    while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' &&
+           s[i] != '\n' && s[i] != '\r' && s[i] != '\t') {
+      ++i;
+    }
+    return i;
+  }
+  int depth = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (c == '"') {
+      i = SkipString(s, i);
+      if (i == std::string_view::npos) return i;
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if ((c == '}' || c == ']') && --depth == 0) return i + 1;
+    ++i;
+  }
+  return std::string_view::npos;
+}
+
+// The text of member key of the JSON object in s, looking at the top level only and skipping
+// the other members' values without building them; nullopt when absent or malformed.
+std::optional<std::string_view> MemberText(std::string_view s, std::string_view key) {
+  size_t i = SkipSpace(s, 0);
+  if (i >= s.size() || s[i] != '{') return std::nullopt;
+  i = SkipSpace(s, i + 1);
+  while (i < s.size() && s[i] == '"') {
+    size_t end = SkipString(s, i);
+    if (end == std::string_view::npos) return std::nullopt;
+    std::string_view name = s.substr(i + 1, end - i - 2);
+    i = SkipSpace(s, end);
+    if (i >= s.size() || s[i] != ':') return std::nullopt;
+    i = SkipSpace(s, i + 1);
+    size_t value_end = SkipValue(s, i);
+    if (value_end == std::string_view::npos) return std::nullopt;
+    if (name == key) return s.substr(i, value_end - i);
+    i = SkipSpace(s, value_end);
+    if (i < s.size() && s[i] == ',') i = SkipSpace(s, i + 1);
+  }
+  return std::nullopt;
+}
+
+// A string member's value when it needs no unescaping (ids, types and URLs do not).
+std::optional<std::string_view> PlainStringMember(std::string_view s, std::string_view key) {
+  std::optional<std::string_view> v = MemberText(s, key);
+  if (!v || v->size() < 2 || v->front() != '"' || v->find('\\') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return v->substr(1, v->size() - 2);
+}
+
 // fullUrl -> Type/id for the entries of a Bundle file whose resources have ids, so that
 // urn:uuid references (Synthea's transaction bundles) point at the ids the import keeps.
+// Scans the three members instead of parsing each entry (this pass reads the whole file once
+// more); an entry it cannot read plainly is parsed.
 absl::StatusOr<std::shared_ptr<const RefMap>> CollectFullUrls(const std::string& path) {
   auto refs = std::make_shared<RefMap>();
   ASSIGN_OR_RETURN(std::unique_ptr<ResourceReader> reader, ResourceReader::Open(path));
@@ -78,14 +178,25 @@ absl::StatusOr<std::shared_ptr<const RefMap>> CollectFullUrls(const std::string&
   while (true) {
     absl::StatusOr<bool> more = reader->Next(&item);
     if (!more.ok() || !*more) break;  // a fault is reported by the import pass
+    std::optional<std::string_view> full_url = PlainStringMember(item.text, "fullUrl");
+    std::optional<std::string_view> resource = MemberText(item.text, "resource");
+    std::optional<std::string_view> type, id;
+    if (resource) {
+      type = PlainStringMember(*resource, "resourceType");
+      id = PlainStringMember(*resource, "id");
+    }
+    if (full_url && type && id) {
+      refs->emplace(std::string(*full_url), StrCat(*type, "/", *id));
+      continue;
+    }
     absl::StatusOr<json::Value> entry = json::Parse(item.text);
     if (!entry.ok()) continue;  // reported when the entry itself is imported
-    const std::string* full_url = entry->FindString("fullUrl");
+    const std::string* url = entry->FindString("fullUrl");
     const json::Value* r = entry->Find("resource");
-    if (full_url == nullptr || r == nullptr) continue;
-    const std::string* type = r->FindString("resourceType");
-    const std::string* id = r->FindString("id");
-    if (type != nullptr && id != nullptr) refs->emplace(*full_url, StrCat(*type, "/", *id));
+    if (url == nullptr || r == nullptr) continue;
+    const std::string* t = r->FindString("resourceType");
+    const std::string* i = r->FindString("id");
+    if (t != nullptr && i != nullptr) refs->emplace(*url, StrCat(*t, "/", *i));
   }
   return std::shared_ptr<const RefMap>(std::move(refs));
 }
@@ -97,6 +208,7 @@ class Importer {
   absl::StatusOr<ImportStats> Run(const std::vector<std::string>& paths) {
     start_ = Clock::now();
     RETURN_IF_ERROR(LoadProgress());
+    RETURN_IF_ERROR(BuildIndex());
     if (!o_.report_path.empty()) {
       report_ = std::fopen(o_.report_path.c_str(), "ab");
       if (report_ == nullptr) {
@@ -129,15 +241,26 @@ class Importer {
     for (std::thread& t : workers) t.join();
     absl::Status saved = SaveProgress(/*force=*/true);
     if (report_ != nullptr) std::fclose(report_);
+    // What was written is made searchable even when the run stopped early.
+    absl::Status indexed = BuildIndex();
     stats_.seconds = Seconds();
     Report();
     RETURN_IF_ERROR(error_);
     RETURN_IF_ERROR(saved);
+    RETURN_IF_ERROR(indexed);
     return stats_;
   }
 
  private:
   double Seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+  absl::Status BuildIndex() {
+    Clock::time_point t0 = Clock::now();
+    ASSIGN_OR_RETURN(int64_t rows, repo_.BuildStagedIndex(o_.on_index_progress));
+    stats_.index_rows += rows;
+    stats_.index_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    return absl::OkStatus();
+  }
 
   bool Stopping() {
     if (o_.cancel != nullptr && o_.cancel->load()) {
@@ -290,12 +413,17 @@ class Importer {
     return ErrorResponseFor(MakeError(ErrorKind::kInvalid, message)).outcome;
   }
 
+  // Items go to Repository::WriteBulk (the fast path, index staged) unless they hold a
+  // reference the repository must resolve (conditional, or a placeholder the file's fullUrls
+  // did not map): those go through a batch Bundle, after the staged index is built so their
+  // searches see everything loaded before.
   absl::Status Process(const Batch& batch) {
     const FileState& f = files_[batch.file];
     std::vector<std::string> rejected;
-    std::vector<size_t> sent;  // item index of each bundle entry
+    std::vector<json::Value> direct;
+    std::vector<size_t> direct_items;  // item index of each direct resource
     json::Array entries;
-    entries.reserve(batch.items.size());
+    std::vector<size_t> entry_items;  // item index of each bundle entry
     for (size_t i = 0; i < batch.items.size(); ++i) {
       const ReadItem& item = batch.items[i];
       absl::StatusOr<json::Value> parsed = json::Parse(item.text);
@@ -320,6 +448,11 @@ class Importer {
         continue;
       }
       if (f.refs && !f.refs->empty()) RewriteReferences(&resource, *f.refs);
+      if (!NeedsResolution(resource)) {
+        direct.push_back(std::move(resource));
+        direct_items.push_back(i);
+        continue;
+      }
       json::Object request;
       const std::string* id = resource.FindString("id");
       request.Set("method", id != nullptr ? "PUT" : "POST");
@@ -328,10 +461,22 @@ class Importer {
       entry.Set("resource", std::move(resource));
       entry.Set("request", std::move(request));
       entries.push_back(json::Value(std::move(entry)));
-      sent.push_back(i);
+      entry_items.push_back(i);
     }
     int64_t imported = 0;
+    if (!direct.empty()) {
+      ASSIGN_OR_RETURN(std::vector<BulkResult> results, repo_.WriteBulk(std::move(direct)));
+      for (size_t k = 0; k < results.size(); ++k) {
+        if (results[k].status.ok()) {
+          ++imported;
+        } else {
+          Reject(&rejected, f, batch.items[direct_items[k]],
+                 ErrorResponseFor(results[k].status).outcome);
+        }
+      }
+    }
     if (!entries.empty()) {
+      RETURN_IF_ERROR(repo_.BuildStagedIndex().status());
       json::Object bundle;
       bundle.Set("resourceType", "Bundle");
       bundle.Set("type", "batch");
@@ -339,10 +484,10 @@ class Importer {
       ASSIGN_OR_RETURN(json::Value response,
                        repo_.ProcessBundle(json::Value(std::move(bundle)), "urn:rhip:import"));
       const json::Value* out = response.Find("entry");
-      if (out == nullptr || !out->is_array() || out->as_array().size() != sent.size()) {
+      if (out == nullptr || !out->is_array() || out->as_array().size() != entry_items.size()) {
         return MakeError(ErrorKind::kInternal, "batch response does not match the request");
       }
-      for (size_t k = 0; k < sent.size(); ++k) {
+      for (size_t k = 0; k < entry_items.size(); ++k) {
         const json::Value* resp = out->as_array()[k].Find("response");
         const std::string* status = resp == nullptr ? nullptr : resp->FindString("status");
         if (status != nullptr && !status->empty() && (*status)[0] == '2') {
@@ -350,7 +495,7 @@ class Importer {
           continue;
         }
         const json::Value* outcome = resp == nullptr ? nullptr : resp->Find("outcome");
-        Reject(&rejected, f, batch.items[sent[k]],
+        Reject(&rejected, f, batch.items[entry_items[k]],
                outcome != nullptr ? *outcome : Outcome(StrCat("rejected: ", status ? *status : "?")));
       }
     }

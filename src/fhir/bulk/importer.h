@@ -1,7 +1,9 @@
-// Bulk import: streams NDJSON and Bundle files into the repository through batch Bundles
-// submitted by several worker threads. Resources with an id are written with PUT (keeping
-// the id), others with POST. Resumable: a progress file records, per input file, the item
-// up to which everything is committed; a re-run skips that part.
+// Bulk import: streams NDJSON and Bundle files into the repository from several worker
+// threads, through Repository::WriteBulk (index rows staged, built sorted at the end) or, for
+// resources with conditional references, batch Bundles. Resources with an id are written
+// with PUT (keeping the id), others with POST. Resumable: a progress file records, per input
+// file, the item up to which everything is committed; a re-run skips that part and first
+// finishes the index of an interrupted run. The store is fully searchable when it returns.
 #pragma once
 
 #include <atomic>
@@ -33,6 +35,9 @@ struct ImportOptions {
   const std::atomic<bool>* cancel = nullptr;  // when it turns true: stop (Cancelled)
   // Called from the reading thread after each batch is queued and once at the end.
   std::function<void(const ImportProgress&)> on_progress;
+  // Called while the staged search index is built (at the start when an interrupted run left
+  // some, and at the end).
+  std::function<void(int64_t rows_done, int64_t rows_total)> on_index_progress;
 };
 
 struct ImportStats {
@@ -41,6 +46,8 @@ struct ImportStats {
   int64_t imported = 0;
   int64_t rejected = 0;
   double seconds = 0;
+  int64_t index_rows = 0;      // staged index rows built
+  double index_seconds = 0;    // of seconds, building them
 };
 
 // Expands directories (recursively, sorted) to their *.ndjson and *.json files.

@@ -76,8 +76,9 @@ absl::Status Reindex(db::Database& db, const std::function<void(const ReindexPro
       return absl::OkStatus();
     }
     // A fresh start: the old rows go in the same transaction that records the start.
-    for (const char* table : kIndexTables) {
-      RETURN_IF_ERROR(s.Execute(StrCat("DELETE FROM ", table)).status());
+    for (const IndexTable& table : kIndexTables) {
+      RETURN_IF_ERROR(s.Execute(StrCat("DELETE FROM ", table.name)).status());
+      RETURN_IF_ERROR(s.Execute(StrCat("DELETE FROM ", table.name, "_staged")).status());
     }
     after = 0;
     return SetMeta(s, "reindex_after_rk", "0");
@@ -111,11 +112,14 @@ absl::Status Reindex(db::Database& db, const std::function<void(const ReindexPro
     for (std::thread& th : pool) th.join();
     int64_t last = bodies.back().first;
     RETURN_IF_ERROR(db.Write([&](db::Session& s) -> absl::Status {
+      std::vector<ResourceIndexRows> all;
+      all.reserve(items.size());
       for (const Item& it : items) {
         // A server running meanwhile may have indexed a resource already.
         RETURN_IF_ERROR(DeleteIndexRows(s, it.rk));
-        RETURN_IF_ERROR(InsertIndexRows(s, it.rk, it.rows));
+        all.push_back({it.rk, &it.rows});
       }
+      RETURN_IF_ERROR(InsertIndexRows(s, all));
       return SetMeta(s, "reindex_after_rk", std::to_string(last));
     }));
     after = last;
