@@ -214,7 +214,7 @@ class SqlRepository : public Repository {
   absl::StatusOr<json::Value> ProcessBundle(json::Value bundle,
                                             std::string_view base_url) override {
     DbTimer t("bundle");
-    return internal::ProcessBundle(*db_, *clock_, std::move(bundle), base_url);
+    return internal::ProcessBundle(*db_, *clock_, validate_options_, std::move(bundle), base_url);
   }
 
  private:
