@@ -1,16 +1,12 @@
 #include "app/import_command.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
-#include <memory>
 
 #include "app/progress_bar.h"
-#include "core/clock.h"
+#include "app/store.h"
 #include "core/strings.h"
-#include "db/database.h"
 #include "fhir/bulk/importer.h"
-#include "fhir/repository.h"
 
 namespace rhip::app {
 namespace {
@@ -49,17 +45,11 @@ int RunImport(const ImportConfig& c) {
     std::cerr << "rhip import: " << files.status().message() << "\n";
     return 2;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(c.data_dir, ec);
-  db::Options db_options;
-  db_options.target = c.db_url.empty() ? c.data_dir : c.db_url;
-  auto database = db::Database::Open(db_options);
-  if (!database.ok()) {
-    std::cerr << "rhip import: cannot open the database: " << database.status().message() << "\n";
+  auto store = OpenStore(c.data_dir, c.db_url);
+  if (!store.ok()) {
+    std::cerr << "rhip import: " << store.status().message() << "\n";
     return 1;
   }
-  std::unique_ptr<fhir::Repository> repository =
-      fhir::Repository::Create(database->get(), &Clock::Real());
   ProgressBar bar("import");
   fhir::bulk::ImportOptions o;
   o.threads = c.threads;
@@ -69,7 +59,7 @@ int RunImport(const ImportConfig& c) {
   o.on_progress = [&](const fhir::bulk::ImportProgress& p) {
     bar.Update(p.bytes_done, p.bytes_total, ImportFigures(p));
   };
-  auto stats = fhir::bulk::RunImport(*repository, *files, o);
+  auto stats = fhir::bulk::RunImport(*store->repository, *files, o);
   if (!stats.ok()) {
     std::cerr << "\nrhip import: stopped: " << stats.status().message()
               << "\n(run the same command again to resume)\n";
