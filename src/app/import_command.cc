@@ -1,17 +1,13 @@
 #include "app/import_command.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
-#include <memory>
 #include <optional>
 
 #include "app/progress_bar.h"
-#include "core/clock.h"
+#include "app/store.h"
 #include "core/strings.h"
-#include "db/database.h"
 #include "fhir/bulk/importer.h"
-#include "fhir/repository.h"
 
 namespace rhip::app {
 namespace {
@@ -50,17 +46,11 @@ int RunImport(const ImportConfig& c) {
     std::cerr << "rhip import: " << files.status().message() << "\n";
     return 2;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(c.data_dir, ec);
-  db::Options db_options;
-  db_options.target = c.db_url.empty() ? c.data_dir : c.db_url;
-  auto database = db::Database::Open(db_options);
-  if (!database.ok()) {
-    std::cerr << "rhip import: cannot open the database: " << database.status().message() << "\n";
+  auto store = OpenStore(c.data_dir, c.db_url);
+  if (!store.ok()) {
+    std::cerr << "rhip import: " << store.status().message() << "\n";
     return 1;
   }
-  std::unique_ptr<fhir::Repository> repository =
-      fhir::Repository::Create(database->get(), &Clock::Real());
   ProgressBar bar("import");
   fhir::bulk::ImportOptions o;
   o.threads = c.threads;
@@ -77,7 +67,7 @@ int RunImport(const ImportConfig& c) {
     index_bar->Update(done, total, StrCat(done, " of ", total, " search-index rows"), final);
     if (final) index_bar.reset();
   };
-  auto stats = fhir::bulk::RunImport(*repository, *files, o);
+  auto stats = fhir::bulk::RunImport(*store->repository, *files, o);
   if (!stats.ok()) {
     std::cerr << "\nrhip import: stopped: " << stats.status().message()
               << "\n(run the same command again to resume)\n";

@@ -1,10 +1,9 @@
 #include "app/reindex_command.h"
 
-#include <filesystem>
 #include <iostream>
 
 #include "app/progress_bar.h"
-#include "db/database.h"
+#include "app/store.h"
 #include "fhir/search/reindex.h"
 
 namespace rhip::app {
@@ -18,18 +17,14 @@ void AddReindexCommand(CLI::App& app, ReindexConfig* c) {
 }
 
 int RunReindex(const ReindexConfig& c) {
-  std::error_code ec;
-  std::filesystem::create_directories(c.data_dir, ec);
-  db::Options options;
-  options.target = c.db_url.empty() ? c.data_dir : c.db_url;
-  auto database = db::Database::Open(options);
-  if (!database.ok()) {
-    std::cerr << "rhip reindex: cannot open the store: " << database.status().message() << "\n";
+  auto store = OpenStore(c.data_dir, c.db_url);
+  if (!store.ok()) {
+    std::cerr << "rhip reindex: " << store.status().message() << "\n";
     return 1;
   }
   ProgressBar bar("reindex");
   fhir::search::ReindexProgress last;
-  absl::Status st = fhir::search::Reindex(**database, [&](const fhir::search::ReindexProgress& p) {
+  absl::Status st = fhir::search::Reindex(*store->database, [&](const fhir::search::ReindexProgress& p) {
     last = p;
     bar.Update(p.done, p.total, "resources");
   });

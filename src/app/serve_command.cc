@@ -6,14 +6,13 @@
 #include <thread>
 
 #include <chrono>
-#include <filesystem>
 #include <iostream>
-#include <memory>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "app/store.h"
 #include "app/version.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -215,14 +214,6 @@ int RunServe(ServeConfig c) {
     std::cerr << "rhip serve: --listen must be HOST:PORT, got '" << c.listen << "'\n";
     return 2;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(c.data_dir, ec);
-  if (ec) {
-    std::cerr << "rhip serve: cannot create data directory " << c.data_dir << ": " << ec.message()
-              << "\n";
-    return 1;
-  }
-
   // Block the stop signals before any thread starts so only sigwait below sees them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -231,14 +222,14 @@ int RunServe(ServeConfig c) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  db::Options db_options;
-  db_options.target = c.db_url.empty() ? c.data_dir : c.db_url;
-  auto database = db::Database::Open(db_options);
-  if (!database.ok()) {
-    std::cerr << "rhip serve: cannot open the database: " << database.status().message() << "\n";
+  auto store = OpenStore(c.data_dir, c.db_url);
+  if (!store.ok()) {
+    std::cerr << "rhip serve: " << store.status().message() << "\n";
     return 1;
   }
-  auto index_state = fhir::search::CheckIndexState(**database);
+  db::Database* database = store->database.get();
+  fhir::Repository* repository = store->repository.get();
+  auto index_state = fhir::search::CheckIndexState(*database);
   if (!index_state.ok()) {
     std::cerr << "rhip serve: cannot check the search index: " << index_state.status().message() << "\n";
     return 1;
@@ -251,8 +242,6 @@ int RunServe(ServeConfig c) {
                       : "was built with other search definitions")
               << "; searches may miss resources until `rhip reindex` has run\n";
   }
-  std::unique_ptr<fhir::Repository> repository =
-      fhir::Repository::Create(database->get(), &Clock::Real());
   // A bulk import that was interrupted leaves staged index rows: finish them before serving,
   // so every stored resource is found by search.
   auto staged = repository->BuildStagedIndex();
@@ -265,16 +254,16 @@ int RunServe(ServeConfig c) {
   fhir::RestOptions rest_options;
   rest_options.public_base_url = c.public_url;
   rest_options.software_version = RHIP_VERSION;
-  fhir::RestHandler rest(repository.get(), rest_options);
+  fhir::RestHandler rest(repository, rest_options);
   fhir::bulk::BulkOptions bulk_options;
   bulk_options.data_dir = c.data_dir;
   bulk_options.max_file_bytes = c.bulk_max_file_bytes;
-  fhir::bulk::BulkService bulk(database->get(), repository.get(), &Clock::Real(), bulk_options);
+  fhir::bulk::BulkService bulk(database, repository, &Clock::Real(), bulk_options);
   if (absl::Status st = bulk.Start(); !st.ok()) {
     std::cerr << "rhip serve: cannot start bulk jobs: " << st.message() << "\n";
     return 1;
   }
-  fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository.get(), {"/fhir", c.public_url});
+  fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository, {"/fhir", c.public_url});
   Router router(&rest, &bulk_rest);
 
   net::HttpServerOptions http;

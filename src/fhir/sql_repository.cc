@@ -219,10 +219,11 @@ class SqlRepository : public Repository {
     std::vector<internal::BulkItem> items;
     std::vector<size_t> item_of;  // results index of each item
     items.reserve(resources.size());
+    ValidateOptions options = internal::WithCachedLookup(validate_options_);
     for (size_t i = 0; i < resources.size(); ++i) {
       json::Value& resource = resources[i];
       BulkResult& result = results[i];
-      result.status = internal::CheckResource(resource, "", validate_options_);
+      result.status = internal::CheckResource(resource, "", options);
       if (!result.status.ok()) continue;
       internal::BulkItem item;
       item.type = *resource.FindString("resourceType");
@@ -255,7 +256,7 @@ class SqlRepository : public Repository {
   absl::StatusOr<json::Value> ProcessBundle(json::Value bundle,
                                             std::string_view base_url) override {
     DbTimer t("bundle");
-    return internal::ProcessBundle(*db_, *clock_, std::move(bundle), base_url);
+    return internal::ProcessBundle(*db_, *clock_, validate_options_, std::move(bundle), base_url);
   }
 
  private:

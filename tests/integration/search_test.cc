@@ -285,6 +285,36 @@ TEST_P(SearchTest, ValidateOperationAndProfilesOnWrite) {
   ASSERT_EQ(ok.status, 200);
   EXPECT_EQ(ok.body.find("\"error\""), std::string::npos) << ok.body;
   EXPECT_EQ(client().Send("POST", "/fhir/Patient", with_birth).status, 201);
+  // Bundle entries are checked against the stored profile too. A transaction fails whole,
+  // naming the entry; nothing of it is kept.
+  auto bundle = [&](const std::string& type) {
+    return R"({"resourceType":"Bundle","type":")" + type + R"(","entry":[
+      {"fullUrl":"urn:uuid:0b6c3f4e-1d2a-4c5b-9e8f-7a6b5c4d3e2f","resource":)" + with_birth +
+           R"(,"request":{"method":"POST","url":"Patient"}},
+      {"resource":)" + without_birth + R"(,"request":{"method":"PUT","url":"Patient/no-birth"}}]})";
+  };
+  int64_t patients = Total("Patient?_summary=count");
+  HttpResult txn = client().Send("POST", "/fhir", bundle("transaction"));
+  EXPECT_EQ(txn.status, 400) << txn.body;
+  EXPECT_NE(txn.body.find("OperationOutcome"), std::string::npos) << txn.body;
+  EXPECT_NE(txn.body.find("Bundle.entry[1]"), std::string::npos) << txn.body;
+  EXPECT_NE(txn.body.find("birthDate"), std::string::npos) << txn.body;
+  EXPECT_EQ(Total("Patient?_summary=count"), patients);
+  EXPECT_EQ(Status("Patient/no-birth"), 404);
+  // A batch rejects only that entry, with a 4xx and the outcome; the valid one is created.
+  HttpResult batch = client().Send("POST", "/fhir", bundle("batch"));
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  json::Value responses = Json(batch);
+  const json::Array& entries = responses.Find("entry")->as_array();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].Find("response")->FindString("status")->substr(0, 3), "201");
+  const json::Value* rejected = entries[1].Find("response");
+  EXPECT_EQ(rejected->FindString("status")->substr(0, 3), "400");
+  ASSERT_NE(rejected->Find("outcome"), nullptr) << batch.body;
+  EXPECT_NE(json::Serialize(*rejected->Find("outcome")).find("birthDate"), std::string::npos)
+      << batch.body;
+  EXPECT_EQ(Total("Patient?_summary=count"), patients + 1);
+  EXPECT_EQ(Status("Patient/no-birth"), 404);
   HttpResult bad_code = client().Send("POST", "/fhir/$validate", R"({"resourceType":"Patient","gender":"man"})");
   ASSERT_EQ(bad_code.status, 200);
   EXPECT_NE(bad_code.body.find("gender"), std::string::npos) << bad_code.body;

@@ -1,7 +1,9 @@
 #include "fhir/internal/bundle_processor.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -49,10 +51,13 @@ struct Entry {
   std::optional<search::IndexRows> rows;
 };
 
+// The error of a whole bundle caused by one entry. An OperationOutcome with detail issues
+// shows them instead of the message, so each names the entry too.
 absl::Status EntryError(size_t index, const absl::Status& cause) {
-  return MakeError(KindOf(cause),
-                   StrCat("Bundle.entry[", index, "]: ", ToStd(cause.message())),
-                   IssuesOf(cause));
+  std::string entry = StrCat("Bundle.entry[", index, "]: ");
+  std::vector<Issue> issues = IssuesOf(cause);
+  for (Issue& i : issues) i.diagnostics.insert(0, entry);
+  return MakeError(KindOf(cause), StrCat(entry, ToStd(cause.message())), issues);
 }
 
 absl::Status ParseUrl(std::string_view url, std::string_view base_url, Entry* e) {
@@ -102,8 +107,9 @@ absl::Status ParseUrl(std::string_view url, std::string_view base_url, Entry* e)
 
 // Checks every entry up front (outside the database transaction). In a transaction the
 // first bad entry fails the bundle; in a batch it only marks that entry.
-absl::StatusOr<std::vector<Entry>> ParseEntries(json::Value& bundle,
-                                                std::string_view base_url, bool transaction) {
+absl::StatusOr<std::vector<Entry>> ParseEntries(json::Value& bundle, std::string_view base_url,
+                                                bool transaction,
+                                                const ValidateOptions& options) {
   std::vector<Entry> entries;
   json::Value* list = bundle.Find("entry");
   if (list == nullptr) return entries;
@@ -137,7 +143,7 @@ absl::StatusOr<std::vector<Entry>> ParseEntries(json::Value& bundle,
     bool needs_body = e.method == "POST" || e.method == "PUT" || e.method == "PATCH";
     if (needs_body && !e.resource.is_object()) return fail("entry needs a resource");
     if (e.method == "POST" || e.method == "PUT") {
-      if (absl::Status st = CheckResource(e.resource, e.type); !st.ok()) {
+      if (absl::Status st = CheckResource(e.resource, e.type, options); !st.ok()) {
         if (!transaction) {
           e.error = st;
         } else {
@@ -508,7 +514,8 @@ absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vec
 }  // namespace
 
 absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
-                                          json::Value bundle, std::string_view base_url) {
+                                          const ValidateOptions& options, json::Value bundle,
+                                          std::string_view base_url) {
   if (!bundle.is_object() || bundle.FindString("resourceType") == nullptr ||
       *bundle.FindString("resourceType") != "Bundle") {
     return MakeError(ErrorKind::kInvalid, "POST to the base URL needs a Bundle");
@@ -518,7 +525,7 @@ absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
     return MakeError(ErrorKind::kInvalid, "Bundle.type must be batch or transaction");
   }
   bool transaction = *type == "transaction";
-  ASSIGN_OR_RETURN(std::vector<Entry> entries, ParseEntries(bundle, base_url, transaction));
+  ASSIGN_OR_RETURN(std::vector<Entry> entries, ParseEntries(bundle, base_url, transaction, WithCachedLookup(options)));
   ASSIGN_OR_RETURN(json::Value responses,
                    transaction ? Transaction(db, clock, std::move(entries), base_url)
                                : Batch(db, clock, std::move(entries), base_url));

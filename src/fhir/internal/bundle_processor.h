@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "db/database.h"
+#include "fhir/model/validator.h"
 
 namespace rhip::fhir::internal {
 
@@ -14,7 +15,13 @@ namespace rhip::fhir::internal {
 // Entries are processed DELETE, POST, PUT/PATCH, GET; urn:uuid and conditional references
 // (Type?query) are resolved and rewritten. A batch runs each entry on its own and reports
 // each outcome. Returns the response Bundle.
+//
+// Every POST and PUT entry is checked as a single create or update is, with the same options
+// (the repository's, whose profile_lookup finds the StructureDefinitions stored on the server),
+// before the transaction starts: a lookup that reads the database runs outside it. Each
+// profile URL is looked up once per bundle.
 absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
-                                          json::Value bundle, std::string_view base_url);
+                                          const ValidateOptions& options, json::Value bundle,
+                                          std::string_view base_url);
 
 }  // namespace rhip::fhir::internal

@@ -1,5 +1,9 @@
 #include "fhir/internal/resource_store.h"
 
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -200,6 +204,19 @@ absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view typ
                  {"body", std::move(stored_body)}})
           .status());
   return out;
+}
+
+ValidateOptions WithCachedLookup(const ValidateOptions& options) {
+  ValidateOptions cached = options;
+  if (!options.profile_lookup) return cached;
+  auto seen = std::make_shared<std::map<std::string, std::optional<json::Value>, std::less<>>>();
+  cached.profile_lookup = [lookup = options.profile_lookup,
+                           seen](std::string_view url) -> std::optional<json::Value> {
+    auto it = seen->find(url);
+    if (it == seen->end()) it = seen->emplace(std::string(url), lookup(url)).first;
+    return it->second;
+  };
+  return cached;
 }
 
 absl::Status CheckExpectedVersion(const std::optional<CurrentRow>& current, ExpectedVersion expected,

@@ -48,6 +48,10 @@ inline constexpr int kConditionalMatches = 2;
 absl::Status CheckResource(const json::Value& resource, std::string_view type,
                            const ValidateOptions& options = {});
 
+// options with a profile_lookup that asks the given one once per canonical URL: the resources
+// of a bundle or bulk load usually share their profiles, and each lookup is a database read.
+ValidateOptions WithCachedLookup(const ValidateOptions& options);
+
 // The stored text of body with the server's id and meta, members in reading order
 // (resourceType, id, meta, then the rest).
 std::string SerializeStored(const json::Value& body, std::string_view id, int64_t version,

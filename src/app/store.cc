@@ -1,0 +1,33 @@
+#include "app/store.h"
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/strings.h"
+
+namespace rhip::app {
+
+absl::StatusOr<Store> OpenStore(const std::string& data_dir, const std::string& db_url) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return MakeError(ErrorKind::kInternal,
+                     StrCat("cannot create data directory ", data_dir, ": ", ec.message()));
+  }
+  db::Options options;
+  options.target = db_url.empty() ? data_dir : db_url;
+  auto database = db::Database::Open(options);
+  if (!database.ok()) {
+    return MakeError(KindOf(database.status()),
+                     StrCat("cannot open the database: ", ToStd(database.status().message())));
+  }
+  Store store;
+  store.database = *std::move(database);
+  store.repository = fhir::Repository::Create(store.database.get(), &Clock::Real());
+  return store;
+}
+
+}  // namespace rhip::app
