@@ -239,9 +239,8 @@ class Builder {
                                              const std::vector<search::Criterion>& criteria) {
     std::string marker = Bind(ContainedMarkerKey(0));
     std::string pos = StrCat("(t.p - ", marker, ")");
-    std::vector<std::string> where = {
-        StrCat("t.p >= ", marker, " AND t.p < ", Bind(ContainedMarkerKey(kMaxContainedIndexed))),
-        StrCat("t.system = ", Bind(std::string(type)))};
+    std::vector<std::string> where = {StrCat("t.p IN (", EveryPosition(ContainedMarkerKey(0)), ")"),
+                                      StrCat("t.system = ", Bind(std::string(type)))};
     bool driven = false;
     for (const search::Criterion& c : criteria) {
       const SearchParam& p = *c.param;
@@ -269,8 +268,7 @@ class Builder {
       if (!driven && !m.negate) {
         driven = true;
         auto any_position = [&](int64_t key) {
-          return StrCat("x.p >= ", Bind(ContainedKey(key, 0)), " AND x.p < ",
-                        Bind(ContainedKey(key, kMaxContainedIndexed)));
+          return StrCat("x.p IN (", EveryPosition(ContainedKey(key, 0)), ")");
         };
         IndexMatch d{TableOf(p.type), "", false};
         if (c.modifier == "missing") {
@@ -282,6 +280,14 @@ class Builder {
       }
     }
     return StrCat("SELECT t.rk AS rk, ", pos, " AS pos FROM sp_token t WHERE ", Join(where, " AND "));
+  }
+
+  // The keys of every contained position from the one at position 0, as an IN list: both
+  // engines seek each (p, value) rather than scan the key range of all positions.
+  std::string EveryPosition(int64_t first) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < kMaxContainedIndexed; ++i) keys.push_back(Bind(first + i));
+    return Join(keys, ", ");
   }
 
   // The sort expression of a key over alias r, never NULL (missing values sort last).
