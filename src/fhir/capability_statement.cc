@@ -57,6 +57,7 @@ json::Value BuildCapabilityStatement(std::string_view software_version, std::str
     r.Set("conditionalUpdate", true);
     r.Set("conditionalDelete", "single");
     r.Set("searchInclude", json::Array{json::Value("*")});
+    r.Set("searchRevInclude", json::Array{json::Value("*")});
     r.Set("searchParam", SearchParams(type));
     resources.emplace_back(std::move(r));
   }

@@ -114,6 +114,34 @@ TEST_F(SearchAccessTest, PredicateRestrictsMatchesTotalsPagesAndIncludes) {
   SearchResult rev = Search("Patient", {{"_id", my_patient}, {"_revinclude", "Observation:subject"}},
                             nobody);
   EXPECT_TRUE(rev.matches.empty());
+  search::AccessPredicate no_observations;
+  no_observations.sql = "r.type <> 'Observation'";
+  SearchResult rev_all = Search("Patient", {{"_id", my_patient}, {"_revinclude", "*"}}, no_observations);
+  EXPECT_EQ(rev_all.matches.size(), 1u);
+  EXPECT_TRUE(rev_all.included.empty());
+}
+
+// Contained resources are reached through their container: its access decides, for the
+// containers returned, the contained resources returned and the total.
+TEST_F(SearchAccessTest, PredicateAppliesToContainersOfContainedMatches) {
+  std::string open = Create(R"({"resourceType":"MedicationRequest","status":"active","intent":"order",
+    "contained":[{"resourceType":"Medication","id":"m","code":{"coding":[{"code":"C09AA05"}]}}],
+    "medicationReference":{"reference":"#m"},"subject":{"reference":"Patient/a"}})");
+  std::string closed = Create(R"({"resourceType":"MedicationRequest","status":"active","intent":"order",
+    "contained":[{"resourceType":"Medication","id":"m","code":{"coding":[{"code":"C09AA05"}]}}],
+    "medicationReference":{"reference":"#m"},"subject":{"reference":"Patient/b"}})");
+  search::AccessPredicate access;
+  access.sql = "r.id <> :a_id";
+  access.params = {{"a_id", closed}};
+  search::QueryParams q = {{"code", "C09AA05"}, {"_contained", "true"}};
+  EXPECT_EQ(Ids(Search("Medication", q, {}).matches), (std::set<std::string>{open, closed}));
+  SearchResult containers = Search("Medication", q, access);
+  EXPECT_EQ(Ids(containers.matches), std::set<std::string>{open});
+  EXPECT_EQ(*containers.total, 1);
+  q.emplace_back("_containedType", "contained");
+  SearchResult contained = Search("Medication", q, access);
+  EXPECT_EQ(Ids(contained.matches), std::set<std::string>{open + "#m"});
+  EXPECT_EQ(*contained.total, 1);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // FHIR search against the real build/rhip over HTTP, on SQLite and on PostgreSQL: every
 // parameter type and modifier, chains, _has, includes, sorting, paging under concurrent writes,
 // Chinese names.
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <string>
@@ -130,6 +131,9 @@ TEST_P(SearchTest, TokenModifiers) {
   EXPECT_TRUE(IdSet("Patient?deceased=true").empty());
   EXPECT_EQ(IdSet("Patient?_id=" + zhang_ + "," + zeng_).size(), 2u);
   EXPECT_EQ(Status("Observation?code:in=http://example.org/vs"), 400);  // unknown value set
+  // Subsumption needs a code-system hierarchy, which the server does not hold.
+  EXPECT_EQ(Status("Observation?code:below=http://loinc.org|85354-9"), 400);
+  EXPECT_EQ(Status("Observation?code:above=85354-9"), 400);
   // :in / :not-in with an official value set and with one stored on the server.
   EXPECT_EQ(IdSet("Patient?gender:in=http://hl7.org/fhir/ValueSet/administrative-gender").size(), 2u);
   Create(R"({"resourceType":"ValueSet","url":"https://rhip.cn/fhir/ValueSet/diabetes-labs","status":"active",
@@ -219,6 +223,106 @@ TEST_P(SearchTest, IncludesSortCountSummaryElementsTotal) {
   EXPECT_EQ(p.Find("name"), nullptr);
   EXPECT_EQ(*p.Find("meta")->Find("tag")->as_array()[0].FindString("code"), "SUBSETTED");
   EXPECT_EQ(Status("Patient?_sort=no-such"), 400);
+}
+
+TEST_P(SearchTest, RevincludeAndIncludeStar) {
+  Seed();
+  // Every resource referring to the matches, by any reference parameter.
+  EXPECT_EQ(Ids("Patient?_id=" + zhang_ + "&_revinclude=*", "include"), std::vector<std::string>{bp_});
+  std::vector<std::string> org_refs = Ids("Organization?_id=" + org_ + "&_revinclude=*", "include");
+  EXPECT_EQ(org_refs.size(), 2u);  // the Patient it manages, the Provenance naming it as agent
+  EXPECT_NE(std::find(org_refs.begin(), org_refs.end(), zhang_), org_refs.end());
+  // :iterate follows from those: the Patient's Observation (whose Provenance is already in).
+  std::vector<std::string> iterated =
+      Ids("Organization?_id=" + org_ + "&_revinclude=*&_revinclude:iterate=*", "include");
+  EXPECT_EQ(iterated.size(), 3u);
+  EXPECT_NE(std::find(iterated.begin(), iterated.end(), bp_), iterated.end());
+  // _include=* with :iterate: Observation -> its Patient -> the Patient's Organization.
+  std::vector<std::string> forward = Ids("Observation?_id=" + bp_ + "&_include:iterate=*", "include");
+  EXPECT_EQ(std::set<std::string>(forward.begin(), forward.end()), (std::set<std::string>{zhang_, org_}));
+}
+
+TEST_P(SearchTest, ContainedResources) {
+  Seed();
+  std::string med = Create(R"({"resourceType":"Medication","code":{"coding":[{"system":"http://www.whocc.no/atc","code":"C09AA05"}]}})");
+  auto prescription = [&](const std::string& code) {
+    return Create(R"({"resourceType":"MedicationRequest","status":"active","intent":"order",
+      "contained":[{"resourceType":"Medication","id":"med1","code":{"coding":[{"system":"http://www.whocc.no/atc","code":")" +
+                  code + R"("}]}}],
+      "medicationReference":{"reference":"#med1"},"subject":{"reference":"Patient/)" + zhang_ + R"("}})");
+  };
+  std::string ramipril = prescription("C09AA05");
+  std::string metformin = prescription("A10BA02");
+  // A container of the searched type itself, holding two Medications.
+  std::string combo = Create(R"({"resourceType":"Medication","code":{"text":"combination"},
+    "contained":[{"resourceType":"Medication","id":"a","status":"active","code":{"coding":[{"code":"X1"}]}},
+                 {"resourceType":"Medication","id":"b","status":"inactive","code":{"coding":[{"code":"X2"}]}}],
+    "ingredient":[{"itemReference":{"reference":"#a"}},{"itemReference":{"reference":"#b"}}]})");
+
+  EXPECT_EQ(IdSet("Medication?code=C09AA05"), std::set<std::string>{med});
+  EXPECT_EQ(IdSet("Medication?code=C09AA05&_contained=false"), std::set<std::string>{med});
+  EXPECT_TRUE(IdSet("Medication?code=A10BA02").empty());
+  // true: the containers (of any type) whose contained Medication matches.
+  EXPECT_EQ(IdSet("Medication?code=C09AA05&_contained=true"), std::set<std::string>{ramipril});
+  EXPECT_EQ(IdSet("Medication?code=A10BA02&_contained=true"), std::set<std::string>{metformin});
+  EXPECT_EQ(Total("Medication?code=C09AA05&_contained=true"), 1);
+  EXPECT_EQ(IdSet("Medication?code=C09AA05&_contained=both"), (std::set<std::string>{med, ramipril}));
+  EXPECT_EQ(Total("Medication?code=C09AA05&_contained=both"), 2);
+  // Criteria hold for one contained resource, not across the container's contained resources.
+  EXPECT_EQ(IdSet("Medication?code=X1&status=active&_contained=true"), std::set<std::string>{combo});
+  EXPECT_TRUE(IdSet("Medication?code=X1&status=inactive&_contained=true").empty());
+  EXPECT_EQ(IdSet("Medication?_id=med1&code=A10BA02&_contained=true"), std::set<std::string>{metformin});
+  EXPECT_TRUE(IdSet("Medication?_id=a&code=A10BA02&_contained=true").empty());
+  // Only contained resources of the searched type.
+  EXPECT_TRUE(IdSet("Substance?code=C09AA05&_contained=true").empty());
+
+  // _containedType=contained: the contained resources themselves, as [base]/Type/id#local.
+  json::Value b = Bundle("Medication?code=C09AA05&_contained=true&_containedType=contained");
+  ASSERT_NE(b.Find("entry"), nullptr);
+  ASSERT_EQ(b.Find("entry")->as_array().size(), 1u);
+  const json::Value& e = b.Find("entry")->as_array()[0];
+  EXPECT_EQ(*e.Find("resource")->FindString("resourceType"), "Medication");
+  EXPECT_EQ(*e.Find("resource")->FindString("id"), "med1");
+  EXPECT_TRUE(e.FindString("fullUrl")->ends_with("/MedicationRequest/" + ramipril + "#med1"))
+      << *e.FindString("fullUrl");
+  EXPECT_EQ(Ids("Medication?code=X2&_contained=true&_containedType=contained"), std::vector<std::string>{"b"});
+
+  // both + contained, paged one by one: each match once, in a stable order, total counted.
+  std::string query = "Medication?code=C09AA05,A10BA02,X1&_contained=both&_containedType=contained&_count=1";
+  EXPECT_EQ(Total(query), 4);
+  std::vector<std::string> urls;
+  std::string next = "/fhir/" + query;
+  while (!next.empty() && urls.size() < 10) {
+    HttpResult page = client().Get(next);
+    ASSERT_EQ(page.status, 200) << page.body;
+    json::Value pb = Json(page);
+    for (const json::Value& pe : pb.Find("entry")->as_array()) urls.push_back(*pe.FindString("fullUrl"));
+    next.clear();
+    for (const json::Value& l : pb.Find("link")->as_array()) {
+      if (*l.FindString("relation") == "next") {
+        std::string url = *l.FindString("url");
+        next = url.substr(url.find("/fhir/"));
+      }
+    }
+  }
+  ASSERT_EQ(urls.size(), 4u);
+  std::set<std::string> tails;
+  for (const std::string& u : urls) tails.insert(u.substr(u.find("/fhir/") + 6));
+  EXPECT_EQ(tails, (std::set<std::string>{"Medication/" + med, "MedicationRequest/" + ramipril + "#med1",
+                                          "MedicationRequest/" + metformin + "#med1",
+                                          "Medication/" + combo + "#a"}));
+
+  EXPECT_EQ(Status("Medication?code=C09AA05&_contained=maybe"), 400);
+  EXPECT_EQ(Status("Medication?code=C09AA05&_contained=true&_containedType=x"), 400);
+  EXPECT_EQ(Status("Medication?_contained=true&_containedType=contained&_sort=_id"), 400);
+  EXPECT_EQ(client().Get("/fhir?_type=Medication,Substance&_contained=true").status, 400);
+
+  // An update that drops the contained resource drops its index rows.
+  HttpResult put = client().Send("PUT", "/fhir/MedicationRequest/" + ramipril,
+      R"({"resourceType":"MedicationRequest","id":")" + ramipril + R"(","status":"active","intent":"order",
+      "medicationCodeableConcept":{"text":"ramipril"},"subject":{"reference":"Patient/)" + zhang_ + R"("}})");
+  EXPECT_EQ(put.status, 200) << put.body;
+  EXPECT_TRUE(IdSet("Medication?code=C09AA05&_contained=true").empty());
 }
 
 TEST_P(SearchTest, SummaryTrueKeepsSummaryElements) {

@@ -11,6 +11,7 @@
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "fhir/model/rules.h"
+#include "fhir/model/structure_model.h"
 
 namespace rhip::fhir::internal {
 namespace {
@@ -205,33 +206,67 @@ class Includer {
     return absl::OkStatus();
   }
 
+  // Reference-parameter keys that can point at target_type: all of source_type's (or, for
+  // source_type "*", every type's) reference parameters whose targets allow it.
+  static std::vector<int64_t> ReverseKeys(const search::Include& inc, std::string_view target_type) {
+    if (inc.param != nullptr) return {inc.param->key};
+    const search::SearchParamRegistry& registry = search::SearchParamRegistry::Default();
+    std::vector<int64_t> keys;
+    auto add = [&](std::string_view source_type) {
+      for (const search::SearchParam* p : registry.Indexed(source_type)) {
+        if (p->type != search::ParamType::kReference) continue;
+        if (!p->targets.empty() &&
+            std::find(p->targets.begin(), p->targets.end(), target_type) == p->targets.end()) {
+          continue;
+        }
+        keys.push_back(p->key);
+      }
+    };
+    if (inc.source_type != "*") {
+      add(inc.source_type);
+    } else {
+      for (std::string_view t : StructureModel::R4().ResourceTypeNames()) add(t);
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    return keys;
+  }
+
   absl::Status Reverse(const search::Include& inc,
                        const std::vector<std::pair<int64_t, const StoredResource*>>& frontier,
                        std::vector<std::pair<int64_t, StoredResource>>* found) {
-    if (inc.source_type == "*") {
-      return MakeError(ErrorKind::kNotSupported, "_revinclude=* is not supported; name Type:parameter");
-    }
-    std::vector<int64_t> keys = KeysFor(inc, inc.source_type);
-    if (keys.empty() || frontier.empty()) return absl::OkStatus();
-    search::BoundParams params;
-    params.emplace_back("it", inc.source_type);
-    std::string ref_list, key_list;
+    // The frontier's references ("Type/id"), grouped by type: the parameters that can point
+    // at a type differ per type.
+    std::map<std::string, std::vector<std::string>> refs_by_type;
     for (const auto& [rk, r] : frontier) {
       if (!inc.target_type.empty() && r->type != inc.target_type) continue;
-      params.emplace_back(StrCat("i", params.size()), StrCat(r->type, "/", r->id));
-      StrAppend(&ref_list, ref_list.empty() ? "" : ", ", ":", params.back().first);
+      refs_by_type[r->type].push_back(StrCat(r->type, "/", r->id));
     }
-    if (ref_list.empty()) return absl::OkStatus();
-    for (int64_t k : keys) {
-      params.emplace_back(StrCat("i", params.size()), k);
-      StrAppend(&key_list, key_list.empty() ? "" : ", ", ":", params.back().first);
+    for (const auto& [type, refs] : refs_by_type) {
+      std::vector<int64_t> keys = ReverseKeys(inc, type);
+      if (keys.empty()) continue;
+      search::BoundParams params;
+      std::string ref_list, key_list;
+      for (const std::string& ref : refs) {
+        params.emplace_back(StrCat("i", params.size()), ref);
+        StrAppend(&ref_list, ref_list.empty() ? "" : ", ", ":", params.back().first);
+      }
+      for (int64_t k : keys) {
+        params.emplace_back(StrCat("i", params.size()), k);
+        StrAppend(&key_list, key_list.empty() ? "" : ", ", ":", params.back().first);
+      }
+      std::string sql = StrCat("SELECT ", kColumns, kJoin, " WHERE r.deleted = 0");
+      if (inc.source_type != "*") {
+        params.emplace_back("it", inc.source_type);
+        sql += " AND r.type = :it";
+      }
+      StrAppend(&sql, " AND r.rk IN (SELECT x.rk FROM sp_reference x WHERE x.p IN (", key_list,
+                ") AND x.ref IN (", ref_list, "))");
+      sql += AccessClause(&params);
+      StrAppend(&sql, " LIMIT ", kMaxIncluded);
+      RETURN_IF_ERROR(Load(std::move(sql), std::move(params), found));
     }
-    std::string sql = StrCat("SELECT ", kColumns, kJoin,
-                             " WHERE r.deleted = 0 AND r.type = :it AND r.rk IN (SELECT x.rk FROM "
-                             "sp_reference x WHERE x.p IN (", key_list, ") AND x.ref IN (", ref_list, "))");
-    sql += AccessClause(&params);
-    StrAppend(&sql, " LIMIT ", kMaxIncluded);
-    return Load(std::move(sql), std::move(params), found);
+    return absl::OkStatus();
   }
 
   db::Session& s_;
@@ -288,6 +323,24 @@ search::ValueSetLookup ValueSetsFor(db::Session& s) {
   };
 }
 
+// The resource at `pos` of container's `contained` array, as a match: identified as the
+// container plus "#" and its local id, so its fullUrl is [base]/Type/id#local (R4 search
+// 3.1.1.5.4).
+absl::StatusOr<StoredResource> ContainedResource(const StoredResource& container, int64_t pos) {
+  ASSIGN_OR_RETURN(json::Value body, json::Parse(container.json));
+  const json::Value* list = body.Find("contained");
+  if (list == nullptr || !list->is_array() || pos >= static_cast<int64_t>(list->as_array().size())) {
+    return MakeError(ErrorKind::kInternal, StrCat("index of ", container.type, "/", container.id,
+                                                  " names a contained resource it does not hold"));
+  }
+  const json::Value& item = list->as_array()[pos];
+  StoredResource out = container;
+  const std::string* id = item.FindString("id");
+  out.id = StrCat(container.id, "#", id != nullptr ? *id : "");
+  out.json = json::Serialize(item);
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest request,
@@ -296,17 +349,20 @@ absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest req
   ASSIGN_OR_RETURN(search::CompiledSearch compiled,
                    search::CompileSearch(request, folding, now, access, ValueSetsFor(s)));
   SearchResult result;
-  size_t nkeys = compiled.sort_exprs.size();
+  // A search returning contained resources pages over (rk, pos) pairs: pos is the one key.
+  bool pairs = !compiled.pairs_sql.empty();
+  size_t nkeys = pairs ? 1 : compiled.sort_exprs.size();
 
   bool first_page = request.cursor.empty();
   search::Total total = request.total.value_or(first_page ? search::Total::kAccurate
                                                           : search::Total::kNone);
   if (request.summary == search::Summary::kCount) total = search::Total::kAccurate;
   if (total != search::Total::kNone) {
+    std::string count_sql = StrCat("SELECT COUNT(*) FROM resource r WHERE ", compiled.where);
+    if (pairs) count_sql = StrCat("SELECT COUNT(*) FROM (", compiled.pairs_sql, ") n");
     ASSIGN_OR_RETURN(db::Rows rows,
                      compiled.count_sql.empty()
-                         ? s.Query(StrCat("SELECT COUNT(*) FROM resource r WHERE ", compiled.where),
-                                   search::ViewParams(compiled.params))
+                         ? s.Query(count_sql, search::ViewParams(compiled.params))
                          : s.Query(compiled.count_sql, search::ViewParams(compiled.count_params)));
     result.total = rows[0].Int(0);
   }
@@ -323,21 +379,24 @@ absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest req
   bool backward = cursor && cursor->backward;
   search::BoundParams params = compiled.params;
   for (const auto& p : compiled.sort_params) params.push_back(p);
-  std::string select = StrCat("SELECT r.rk AS rk, r.type AS type, r.id AS id, r.version AS version, "
-                              "r.last_updated AS last_updated");
-  for (size_t i = 0; i < nkeys; ++i) StrAppend(&select, ", ", compiled.sort_exprs[i], " AS s", i);
-  std::string inner = StrCat(select, " FROM resource r WHERE ", compiled.where);
-  // Ordering: sort keys, then rk. A backward page reads the reversed order and flips it.
+  // Ordering: sort keys, then rk (pairs: rk, then pos). A backward page reads the reversed
+  // order and flips it.
   std::vector<std::string> cols;
   std::vector<bool> desc;
-  for (size_t i = 0; i < nkeys; ++i) {
-    cols.push_back(StrCat("q.s", i));
-    desc.push_back(compiled.sort_descending[i] != backward);
+  if (pairs) {
+    cols = {"q.rk", "q.pos"};
+    desc = {backward, backward};
+  } else {
+    for (size_t i = 0; i < nkeys; ++i) {
+      cols.push_back(StrCat("q.s", i));
+      desc.push_back(compiled.sort_descending[i] != backward);
+    }
+    cols.push_back("q.rk");
+    desc.push_back(backward);
   }
-  cols.push_back("q.rk");
-  desc.push_back(backward);
   std::string keyset;
   if (cursor) {
+    // Cursor values named as cols: the sort keys then rk, or rk then pos.
     std::vector<std::string> names;
     for (size_t i = 0; i < nkeys; ++i) {
       params.emplace_back(StrCat("k", i), cursor->keys[i]);
@@ -345,6 +404,7 @@ absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest req
     }
     params.emplace_back("krk", cursor->rk);
     names.push_back(":krk");
+    if (pairs) std::swap(names[0], names[1]);
     std::string any;
     for (size_t i = 0; i < cols.size(); ++i) {
       std::string term;
@@ -358,10 +418,21 @@ absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest req
   for (size_t i = 0; i < cols.size(); ++i) {
     StrAppend(&order, i ? ", " : "", cols[i], desc[i] ? " DESC" : "");
   }
-  std::string sql = StrCat("SELECT q.rk, q.type, q.id, q.version, q.last_updated, v.method, v.body");
-  for (size_t i = 0; i < nkeys; ++i) StrAppend(&sql, ", q.s", i);
-  StrAppend(&sql, " FROM (", inner, ") q JOIN resource_version v ON v.rk = q.rk AND v.version = q.version",
-            keyset, " ORDER BY ", order, " LIMIT ", request.count + 1);
+  std::string sql;
+  if (pairs) {
+    sql = StrCat("SELECT q.rk, r.type, r.id, r.version, r.last_updated, v.method, v.body, q.pos FROM (",
+                 compiled.pairs_sql, ") q JOIN resource r ON r.rk = q.rk JOIN resource_version v "
+                 "ON v.rk = r.rk AND v.version = r.version");
+  } else {
+    std::string select = StrCat("SELECT r.rk AS rk, r.type AS type, r.id AS id, r.version AS version, "
+                                "r.last_updated AS last_updated");
+    for (size_t i = 0; i < nkeys; ++i) StrAppend(&select, ", ", compiled.sort_exprs[i], " AS s", i);
+    std::string inner = StrCat(select, " FROM resource r WHERE ", compiled.where);
+    sql = "SELECT q.rk, q.type, q.id, q.version, q.last_updated, v.method, v.body";
+    for (size_t i = 0; i < nkeys; ++i) StrAppend(&sql, ", q.s", i);
+    StrAppend(&sql, " FROM (", inner, ") q JOIN resource_version v ON v.rk = q.rk AND v.version = q.version");
+  }
+  StrAppend(&sql, keyset, " ORDER BY ", order, " LIMIT ", request.count + 1);
   ASSIGN_OR_RETURN(db::Rows rows, s.Query(sql, search::ViewParams(params)));
   bool more = rows.size() > static_cast<size_t>(request.count);
   if (more) rows.pop_back();
@@ -379,12 +450,30 @@ absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest req
     if (has_prev) result.prev_cursor = EncodeCursor(true, rows.front().Int(0), keys_of(rows.front()));
   }
   std::vector<std::pair<int64_t, StoredResource>> matches;
-  for (const db::Row& r : rows) matches.emplace_back(r.Int(0), FromRow(r));
-  if (!request.includes.empty()) {
-    Includer includer(s, access);
-    RETURN_IF_ERROR(includer.Run(request.includes, matches, &result.included));
+  std::vector<StoredResource> contained;  // not followed by _include / _revinclude
+  for (const db::Row& r : rows) {
+    if (pairs && r.Int(7) >= 0) {
+      ASSIGN_OR_RETURN(StoredResource c, ContainedResource(FromRow(r), r.Int(7)));
+      contained.push_back(std::move(c));
+      matches.emplace_back(-1, StoredResource());  // keeps the page order
+    } else {
+      matches.emplace_back(r.Int(0), FromRow(r));
+    }
   }
-  for (auto& [rk, r] : matches) result.matches.push_back(std::move(r));
+  if (!request.includes.empty()) {
+    std::vector<std::pair<int64_t, StoredResource>> own;  // the page without contained matches
+    if (pairs) {
+      for (const auto& m : matches) {
+        if (m.first >= 0) own.push_back(m);
+      }
+    }
+    Includer includer(s, access);
+    RETURN_IF_ERROR(includer.Run(request.includes, pairs ? own : matches, &result.included));
+  }
+  size_t next_contained = 0;
+  for (auto& [rk, r] : matches) {
+    result.matches.push_back(rk >= 0 ? std::move(r) : std::move(contained[next_contained++]));
+  }
   result.request = std::move(request);
   return result;
 }

@@ -431,11 +431,31 @@ void IndexRows::Normalize() {
          [&](const CompositeRow& a, const CompositeRow& b) { return ctie(a) == ctie(b); });
 }
 
-IndexRows IndexExtractor::Extract(const json::Value& resource) const {
-  IndexRows rows;
+namespace {
+
+// Appends the rows of the contained resource at `position`, keys moved to its key space.
+void AppendContained(IndexRows part, int position, IndexRows* out) {
+  auto move_rows = [position](auto& from, auto& to) {
+    for (auto& row : from) {
+      row.key = ContainedKey(row.key, position);
+      to.push_back(std::move(row));
+    }
+  };
+  move_rows(part.strings, out->strings);
+  move_rows(part.tokens, out->tokens);
+  move_rows(part.dates, out->dates);
+  move_rows(part.numbers, out->numbers);
+  move_rows(part.references, out->references);
+  move_rows(part.uris, out->uris);
+  move_rows(part.composites, out->composites);
+}
+
+}  // namespace
+
+void IndexExtractor::ExtractInto(const json::Value& resource, IndexRows* rows) const {
   const std::string* type = resource.FindString("resourceType");
-  if (type == nullptr) return rows;
-  Extraction extraction(folding_, &rows);
+  if (type == nullptr) return;
+  Extraction extraction(folding_, rows);
   for (const SearchParam* p : registry_.Indexed(*type)) {
     auto items = fhirpath::Evaluate(*p->expression, resource, {});
     if (!items.ok()) continue;
@@ -445,6 +465,25 @@ IndexRows IndexExtractor::Extract(const json::Value& resource) const {
       } else {
         extraction.Add(*p, item);
       }
+    }
+  }
+}
+
+IndexRows IndexExtractor::Extract(const json::Value& resource) const {
+  IndexRows rows;
+  ExtractInto(resource, &rows);
+  const json::Value* contained = resource.Find("contained");
+  if (contained != nullptr && contained->is_array()) {
+    const json::Array& list = contained->as_array();
+    for (size_t i = 0; i < list.size() && i < kMaxContainedIndexed; ++i) {
+      const std::string* type = list[i].is_object() ? list[i].FindString("resourceType") : nullptr;
+      if (type == nullptr) continue;
+      int position = static_cast<int>(i);
+      const std::string* id = list[i].FindString("id");
+      rows.tokens.push_back({ContainedMarkerKey(position), Cap(*type), id ? Cap(*id) : ""});
+      IndexRows part;
+      ExtractInto(list[i], &part);
+      AppendContained(std::move(part), position, &rows);
     }
   }
   rows.Normalize();

@@ -21,14 +21,18 @@ class IndexExtractor {
     return IndexExtractor(SearchParamRegistry::Default(), ActiveTextFolding());
   }
 
-  // Rows for resource (a JSON object with resourceType). Values a parameter cannot index
-  // (an unparsable date, say) are skipped: the validator has already judged the resource.
+  // Rows for resource (a JSON object with resourceType), and for each resource in its
+  // `contained` array under ContainedKey (search_parameters.h). Values a parameter cannot
+  // index (an unparsable date, say) are skipped: the validator has already judged the resource.
   IndexRows Extract(const json::Value& resource) const;
 
   const SearchParamRegistry& registry() const { return registry_; }
   const TextFolding& folding() const { return folding_; }
 
  private:
+  // The rows of resource's own parameters, not normalized.
+  void ExtractInto(const json::Value& resource, IndexRows* rows) const;
+
   const SearchParamRegistry& registry_;
   const TextFolding& folding_;
 };

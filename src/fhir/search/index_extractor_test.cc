@@ -90,5 +90,24 @@ TEST(IndexExtractorTest, ObservationCompositeAndQuantity) {
   }));
 }
 
+TEST(IndexExtractorTest, ContainedResourcesHaveRowsPerPosition) {
+  IndexRows rows = Extract(R"({"resourceType":"MedicationRequest","status":"active","intent":"order",
+    "contained":[{"resourceType":"Substance","id":"s","code":{"coding":[{"code":"S1"}]}},
+                 {"resourceType":"Medication","id":"m","code":{"coding":[{"system":"urn:atc","code":"C09AA05"}]}}],
+    "medicationReference":{"reference":"#m"}})");
+  auto has_token = [&](int64_t key, std::string_view system, std::string_view code) {
+    return std::any_of(rows.tokens.begin(), rows.tokens.end(), [&](const TokenRow& t) {
+      return t.key == key && t.system == system && t.code == code;
+    });
+  };
+  EXPECT_TRUE(has_token(ContainedMarkerKey(0), "Substance", "s"));
+  EXPECT_TRUE(has_token(ContainedMarkerKey(1), "Medication", "m"));
+  EXPECT_TRUE(has_token(ContainedKey(Key("Medication", "code"), 1), "urn:atc", "C09AA05"));
+  EXPECT_EQ(ContainedKey(Key("Medication", "code"), 1), ContainedKey(Key("Medication", "code"), 0) + 1);
+  // The contained rows stay out of the container's own key spaces.
+  EXPECT_FALSE(has_token(Key("Medication", "code"), "urn:atc", "C09AA05"));
+  EXPECT_TRUE(has_token(Key("MedicationRequest", "status"), "", "active"));
+}
+
 }  // namespace
 }  // namespace rhip::fhir::search

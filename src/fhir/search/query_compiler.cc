@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include "core/error.h"
@@ -129,8 +130,7 @@ class Builder {
     if (p.code == "_id") return IdPredicate(c, a);
     if (p.code == "_lastUpdated") return LastUpdatedPredicate(c, a);
     if (c.modifier == "missing") {
-      return Compose(a, IndexMatch{TableOf(p.type), StrCat("x.p = ", Bind(p.key)), c.values[0] == "true"},
-                     correlated);
+      return Compose(a, IndexMatch{TableOf(p.type), KeyEquals(p.key), c.values[0] == "true"}, correlated);
     }
     ASSIGN_OR_RETURN(IndexMatch m, Match(c));
     return Compose(a, m, correlated);
@@ -144,8 +144,14 @@ class Builder {
     bool negate = false;
   };
 
+  // The condition on x.p selecting the rows of an index key: by default x.p = key; searches
+  // of contained resources select the key's contained key space (search_parameters.h).
+  using KeyCondition = std::function<std::string(int64_t key)>;
+
+  std::string KeyEquals(int64_t key) { return StrCat("x.p = ", Bind(key)); }
+
   // The index rows a plain value criterion (not _id, _lastUpdated or :missing) matches.
-  absl::StatusOr<IndexMatch> Match(const search::Criterion& c) {
+  absl::StatusOr<IndexMatch> Match(const search::Criterion& c, const KeyCondition& key_condition = {}) {
     const SearchParam& p = *c.param;
     // Derived key spaces: :text rows of tokens, :of-type rows of identifiers, :identifier
     // rows of references.
@@ -153,7 +159,7 @@ class Builder {
     if (c.modifier == "text" || c.modifier == "of-type" || c.modifier == "identifier") {
       key_value = DerivedKey(p, c.modifier);
     }
-    std::string key = Bind(key_value);
+    std::string key = key_condition ? key_condition(key_value) : KeyEquals(key_value);
     std::vector<std::string> alts;
     bool negate = false;
     std::string_view value_table = TableOf(p.type);
@@ -212,7 +218,7 @@ class Builder {
       }
       alts.push_back(std::move(alt));
     }
-    return IndexMatch{value_table, StrCat("x.p = ", key, " AND (", Join(alts, " OR "), ")"), negate};
+    return IndexMatch{value_table, StrCat(key, " AND (", Join(alts, " OR "), ")"), negate};
   }
 
   // The predicate over alias a: the list of matching rks (IN), or per row of a through the
@@ -224,6 +230,64 @@ class Builder {
     }
     return StrCat(a, ".rk ", m.negate ? "NOT IN" : "IN", " (SELECT x.rk FROM ", m.table, " x WHERE ",
                   m.condition, ")");
+  }
+
+  // (rk, pos) of each contained resource of `type` that meets every criterion: its container's
+  // rk and its position in the container's `contained` array. Driven by the index rows of the
+  // first positive criterion, each checked on the marker row's position.
+  absl::StatusOr<std::string> ContainedPairs(std::string_view type,
+                                             const std::vector<search::Criterion>& criteria) {
+    std::string marker = Bind(ContainedMarkerKey(0));
+    std::string pos = StrCat("(t.p - ", marker, ")");
+    std::vector<std::string> where = {StrCat("t.p IN (", EveryPosition(ContainedMarkerKey(0)), ")"),
+                                      StrCat("t.system = ", Bind(std::string(type)))};
+    bool driven = false;
+    for (const search::Criterion& c : criteria) {
+      const SearchParam& p = *c.param;
+      if (p.code == "_id") {  // the contained resource's id, on its marker row
+        if (c.modifier == "missing") {
+          where.push_back(c.values[0] == "true" ? "t.code = ''" : "t.code <> ''");
+          continue;
+        }
+        std::vector<std::string> ids;
+        for (const std::string& v : c.values) ids.push_back(Bind(UnescapeValue(v)));
+        where.push_back(StrCat("t.code IN (", Join(ids, ", "), ")"));
+        continue;
+      }
+      auto at_position = [&](int64_t key) {
+        return StrCat("x.p = ", Bind(ContainedKey(key, 0)), " + ", pos);
+      };
+      IndexMatch m{TableOf(p.type), "", false};
+      if (c.modifier == "missing") {
+        m = IndexMatch{TableOf(p.type), at_position(p.key), c.values[0] == "true"};
+      } else {
+        ASSIGN_OR_RETURN(m, Match(c, at_position));
+      }
+      where.push_back(StrCat(m.negate ? "NOT EXISTS" : "EXISTS", " (SELECT 1 FROM ", m.table,
+                             " x WHERE x.rk = t.rk AND ", m.condition, ")"));
+      if (!driven && !m.negate) {
+        driven = true;
+        auto any_position = [&](int64_t key) {
+          return StrCat("x.p IN (", EveryPosition(ContainedKey(key, 0)), ")");
+        };
+        IndexMatch d{TableOf(p.type), "", false};
+        if (c.modifier == "missing") {
+          d.condition = any_position(p.key);
+        } else {
+          ASSIGN_OR_RETURN(d, Match(c, any_position));
+        }
+        where.push_back(StrCat("t.rk IN (SELECT x.rk FROM ", d.table, " x WHERE ", d.condition, ")"));
+      }
+    }
+    return StrCat("SELECT t.rk AS rk, ", pos, " AS pos FROM sp_token t WHERE ", Join(where, " AND "));
+  }
+
+  // The keys of every contained position from the one at position 0, as an IN list: both
+  // engines seek each (p, value) rather than scan the key range of all positions.
+  std::string EveryPosition(int64_t first) {
+    std::vector<std::string> keys;
+    for (int i = 0; i < kMaxContainedIndexed; ++i) keys.push_back(Bind(first + i));
+    return Join(keys, ", ");
   }
 
   // The sort expression of a key over alias r, never NULL (missing values sort last).
@@ -514,7 +578,10 @@ absl::StatusOr<CompiledSearch> CompileSearch(const SearchRequest& request,
                                              const AccessPredicate& access,
                                              const ValueSetLookup& value_sets) {
   CompiledSearch out;
-  Builder b(folding, now, &out.params, "q", &value_sets);
+  // _contained=true does not use the type's own matches: their parameters go nowhere (the
+  // database refuses parameters a statement does not use).
+  BoundParams unused;
+  Builder b(folding, now, request.contained == Contained::kTrue ? &unused : &out.params, "q", &value_sets);
   Builder sort_builder(folding, now, &out.sort_params, "qs");
   std::vector<std::string> where = {"r.deleted = 0"};
   if (request.types.size() == 1) {
@@ -602,11 +669,39 @@ absl::StatusOr<CompiledSearch> CompileSearch(const SearchRequest& request,
       out.count_sql = StrCat("SELECT COUNT(DISTINCT x.rk) FROM ", m.table, " x WHERE ", m.condition);
     }
   }
+  std::string pairs;  // contained resources matched, for _contained=true|both
+  if (request.contained != Contained::kFalse) {
+    if (!request.compartment_id.empty() || request.since) {
+      return Invalid("_contained=true|both cannot be combined with a compartment search");
+    }
+    Builder contained(folding, now, &out.params, "qk", &value_sets);
+    ASSIGN_OR_RETURN(pairs, contained.ContainedPairs(request.types[0], request.criteria));
+    // The type's own matches: `where` without "r.deleted = 0".
+    std::string own;
+    for (size_t i = 1; i < where.size(); ++i) StrAppend(&own, i > 1 ? " AND " : "", where[i]);
+    bool both = request.contained == Contained::kBoth;
+    if (request.contained_type == ContainedType::kContainer) {
+      // Containers of any type holding a match.
+      std::string holds = StrCat("r.rk IN (SELECT c.rk FROM (", pairs, ") c)");
+      where = {"r.deleted = 0", both ? StrCat("((", own, ") OR ", holds, ")") : holds};
+    } else if (both) {
+      // The type's own matches take position -1: they sort before what they contain.
+      pairs = StrCat(pairs, " UNION ALL SELECT r.rk AS rk, -1 AS pos FROM resource r WHERE ", own);
+    }
+    out.count_sql.clear();
+    out.count_params.clear();
+  }
   if (!access.sql.empty()) {
     where.push_back(StrCat("(", access.sql, ")"));
     for (const auto& p : access.params) out.params.push_back(p);
   }
   for (size_t i = 0; i < where.size(); ++i) StrAppend(&out.where, i ? " AND " : "", where[i]);
+  if (request.contained != Contained::kFalse && request.contained_type == ContainedType::kContained) {
+    // Access rules apply to the row holding the match: the container, or the resource itself.
+    out.pairs_sql = StrCat("SELECT q.rk AS rk, q.pos AS pos FROM (", pairs,
+                           ") q JOIN resource r ON r.rk = q.rk WHERE r.deleted = 0");
+    if (!access.sql.empty()) StrAppend(&out.pairs_sql, " AND (", access.sql, ")");
+  }
   return out;
 }
 

@@ -39,6 +39,10 @@ struct CompiledSearch {
   std::string count_sql;
   BoundParams count_params;
   BoundParams sort_params;  // named qs0, qs1, ...: used by sort_exprs only
+  // _contained=true|both with _containedType=contained: the matches are (rk, pos) rows of this
+  // statement (over `params`; `where` is then unused): pos is a contained resource's position
+  // in the `contained` array of resource rk, or -1 for resource rk itself.
+  std::string pairs_sql;
 };
 
 // The (system, code) members of a value set by canonical URL, for :in and :not-in; NotFound

@@ -20,7 +20,7 @@ namespace {
 
 // Bump when extraction changes what rows a definition produces: stored digests then differ
 // and `rhip serve` asks for `rhip reindex`.
-constexpr std::string_view kExtractionVersion = "extract-1";
+constexpr std::string_view kExtractionVersion = "extract-2";  // 2: contained resources
 
 uint64_t Fnv1a(std::string_view text, uint64_t h = 1469598103934665603ULL) {
   for (unsigned char c : text) {
@@ -176,6 +176,17 @@ std::string_view ParamTypeName(ParamType type) {
 
 int64_t DerivedKey(const SearchParam& param, std::string_view suffix) {
   return KeyOf(StrCat(param.resource_type, ".", param.code, ":", suffix));
+}
+
+int64_t ContainedKey(int64_t key, int position) {
+  // The low 6 bits hold the position (kMaxContainedIndexed = 64).
+  static_assert(kMaxContainedIndexed == 64);
+  return (KeyOf(StrCat("contained:", key)) & ~int64_t{63}) + position;
+}
+
+int64_t ContainedMarkerKey(int position) {
+  static const int64_t base = KeyOf("contained.resourceType") & ~int64_t{63};
+  return base + position;
 }
 
 struct SearchParamRegistry::Data {

@@ -45,6 +45,18 @@ struct SearchParam {
 // parameter or the :identifier rows of a reference parameter.
 int64_t DerivedKey(const SearchParam& param, std::string_view suffix);
 
+// Contained resources (R4 search _contained) are indexed under their container's rk, each
+// row's key moved into a key space of its own per position in the container's `contained`
+// array: ContainedKey(key, i) = ContainedKey(key, 0) + i, so the rows of one contained
+// resource share an offset that correlates criteria, and the rows of every position are one
+// contiguous key range. Resources past kMaxContainedIndexed in one container are not indexed.
+// Stored on disk: changing this needs `rhip reindex` (bump the extraction version).
+inline constexpr int kMaxContainedIndexed = 64;
+int64_t ContainedKey(int64_t key, int position);
+// Key of the token row marking the contained resource at each position: system = its
+// resourceType, code = its id.
+int64_t ContainedMarkerKey(int position);
+
 class SearchParamRegistry {
  public:
   // R4 plus rhip's definitions, parsed on first use. Thread-safe.

@@ -94,6 +94,10 @@ class Parser {
       c.other_types = std::move(candidates);
       return c;
     }
+    if (p->type == ParamType::kToken && (modifier == "above" || modifier == "below")) {
+      return Invalid(StrCat("':", modifier, "' (subsumption) is not supported on tokens: this server "
+                            "holds no code-system hierarchy to answer it from"));
+    }
     if (!ModifierAllowed(*p, modifier)) {
       return Invalid(StrCat("modifier ':", modifier, "' is not supported on the ",
                             ParamTypeName(p->type), " parameter '", code, "'"));
@@ -210,6 +214,32 @@ absl::Status ParseInclude(const SearchParamRegistry& registry, bool reverse, boo
   return absl::OkStatus();
 }
 
+// What a search of contained resources can express: the criteria are answered from the rows
+// extracted for one contained resource (IndexExtractor), which hold no chains out of it, no
+// references into it and no lastUpdated.
+absl::Status CheckContainedSearch(const SearchRequest& req) {
+  if (req.types.size() != 1) return Invalid("_contained=true|both needs a single resource type");
+  for (const Criterion& c : req.criteria) {
+    if (c.kind != Criterion::Kind::kValue) {
+      return Invalid("chains and _has cannot be combined with _contained=true|both");
+    }
+    if (c.param->code == "_lastUpdated") {
+      return Invalid("_lastUpdated cannot be combined with _contained=true|both");
+    }
+  }
+  for (const SortKey& k : req.sort) {
+    // Containers sort by their own id and lastUpdated; contained resources have neither
+    // a row of their own nor sort keys, and are returned in container order.
+    if (k.param != nullptr || req.contained_type == ContainedType::kContained) {
+      return Invalid(StrCat("_sort=", k.code, " cannot be combined with _contained=true|both",
+                            req.contained_type == ContainedType::kContained
+                                ? " and _containedType=contained"
+                                : ""));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::vector<std::string_view> SplitUnescaped(std::string_view s, char sep) {
@@ -290,10 +320,14 @@ absl::StatusOr<SearchRequest> ParseSearchRequest(const SearchParamRegistry& regi
       else if (value == "accurate") req.total = Total::kAccurate;
       else return Invalid(StrCat("_total must be none, estimate or accurate, not '", value, "'"));
     } else if (n == "_contained") {
-      if (value != "false") {
-        return Invalid("_contained=true|both is not supported: contained resources are searched "
-                       "through their container");
-      }
+      if (value == "false") req.contained = Contained::kFalse;
+      else if (value == "true") req.contained = Contained::kTrue;
+      else if (value == "both") req.contained = Contained::kBoth;
+      else return Invalid(StrCat("_contained must be true, false or both, not '", value, "'"));
+    } else if (n == "_containedType") {
+      if (value == "container") req.contained_type = ContainedType::kContainer;
+      else if (value == "contained") req.contained_type = ContainedType::kContained;
+      else return Invalid(StrCat("_containedType must be container or contained, not '", value, "'"));
     } else {
       parser.reset();
       auto c = parser.ParseCriterion(scope, n, value, 0);
@@ -310,6 +344,7 @@ absl::StatusOr<SearchRequest> ParseSearchRequest(const SearchParamRegistry& regi
   for (const auto& [name, value] : sorts) {
     RETURN_IF_ERROR(ParseSort(registry, req.types, value, &req.sort));
   }
+  if (req.contained != Contained::kFalse) RETURN_IF_ERROR(CheckContainedSearch(req));
   return req;
 }
 

@@ -46,6 +46,11 @@ struct Include {
   std::string target_type;             // optional :Type restriction
 };
 
+// _contained: whether contained resources are searched (kTrue: only they, kBoth: they and
+// the others); _containedType: whether their containers or they themselves are returned.
+enum class Contained { kFalse, kTrue, kBoth };
+enum class ContainedType { kContainer, kContained };
+
 enum class Summary { kNone, kTrue, kText, kData, kCount };
 enum class Total { kNone, kEstimate, kAccurate };
 
@@ -63,6 +68,8 @@ struct SearchRequest {
   int count = 20;
   Summary summary = Summary::kNone;
   std::vector<std::string> elements;
+  Contained contained = Contained::kFalse;
+  ContainedType contained_type = ContainedType::kContainer;
   std::optional<Total> total;  // unset: accurate on the first page, none on later pages
   std::string cursor;
   // The parameters as understood (unknown ones dropped in lenient mode, _cursor removed),
