@@ -54,3 +54,36 @@ bench_start_server() {
   cat "$work/server.log" >&2
   return 1
 }
+
+# start_pg DIR: a throwaway PostgreSQL 15 cluster in DIR (initdb/pg_ctl as the postgres user
+# when run as root), fsync on; sets pg_uri and pg_data. Stop it with stop_pg.
+# Environment: RHIP_PG_BIN (default /usr/lib/postgresql/15/bin), RHIP_PG_SHARED_BUFFERS (1GB).
+pg_data=""
+start_pg() {
+  local dir="$1" pg_bin="${RHIP_PG_BIN:-/usr/lib/postgresql/15/bin}" port
+  as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+  mkdir -p "$dir"
+  [[ $EUID -ne 0 ]] || chown postgres: "$dir"
+  chmod 711 "$(dirname "$dir")"
+  pg_data="$dir/data"
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  as_pg "$pg_bin/initdb" -D "$pg_data" -A trust -U postgres -E UTF8 --no-locale --no-sync \
+    --no-instructions > "$dir/initdb.log"
+  as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$dir/server.log" -w -t 30 -o \
+    "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='$dir' -c fsync=on -c shared_buffers=${RHIP_PG_SHARED_BUFFERS:-1GB}" \
+    start > /dev/null
+  as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres rhip
+  pg_uri="postgresql://postgres@127.0.0.1:$port/rhip"
+}
+
+stop_pg() {
+  local pg_bin="${RHIP_PG_BIN:-/usr/lib/postgresql/15/bin}"
+  if [[ -n "$pg_data" ]]; then
+    if [[ $EUID -eq 0 ]]; then
+      runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop > /dev/null 2>&1 || true
+    else
+      "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop > /dev/null 2>&1 || true
+    fi
+  fi
+  pg_data=""
+}

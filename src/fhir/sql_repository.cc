@@ -59,6 +59,8 @@ absl::StatusOr<HistoryKey> DecodeCursor(std::string_view s) {
   return k;
 }
 
+constexpr int kBulkAttempts = 5;
+
 class SqlRepository : public Repository {
  public:
   SqlRepository(db::Database* db, const Clock* clock) : db_(db), clock_(clock) {
@@ -240,7 +242,15 @@ class SqlRepository : public Repository {
     }
     if (!items.empty()) {
       DbTimer t("bulk");
-      RETURN_IF_ERROR(db_->Write([&](db::Session& s) { return internal::WriteBulk(s, now, items); }));
+      // With parallel writers (PostgreSQL) two loads may update the same resource at once (a
+      // shared Organization in many files): the loser's whole write fails with a conflict and
+      // runs again, then seeing the winner's version.
+      for (int attempt = 1;; ++attempt) {
+        absl::Status st =
+            db_->Write([&](db::Session& s) { return internal::WriteBulk(s, now, items); });
+        if (st.ok()) break;
+        if (KindOf(st) != ErrorKind::kConflict || attempt == kBulkAttempts) return st;
+      }
     }
     for (size_t k = 0; k < items.size(); ++k) results[item_of[k]].version = items[k].version;
     return results;

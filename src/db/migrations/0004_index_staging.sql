@@ -1,7 +1,6 @@
 -- Staged search-index rows of bulk loads (rhip import, $import): resources are written first
 -- with their index rows appended here, keyed by rk so each load appends at the right edge;
--- BuildStagedIndex then moves them into the sp_* tables in key order (src/fhir/search/
--- staged_index.cc). Same columns as the live tables of 0002_search_index.sql.
+-- BuildStagedIndex then moves them into the sp_* tables (src/fhir/search/staged_index.cc). Same columns as the live tables of 0002_search_index.sql.
 -- Stored on disk: do not edit; add a new migration.
 
 CREATE TABLE sp_string_staged (

