@@ -17,6 +17,7 @@
 #include "fhir/repository.h"
 #include "fhir/search/index_store.h"
 #include "gtest/gtest.h"
+#include "tests/integration/bulk_test_util.h"
 #include "tests/integration/server_fixture.h"
 
 namespace rhip::testing {
@@ -137,8 +138,7 @@ class StagedIndexTest : public ::testing::TestWithParam<Engine> {
 };
 
 // Several batches of resources with ids: every one is found by a token and by a reference
-// search once `rhip import` returns, without `rhip serve` building anything. The conditional
-// reference resolves only if the batch's patients were indexed before ProcessBundle ran.
+// search once `rhip import` returns, without `rhip serve` building anything.
 TEST_P(StagedIndexTest, ImportLeavesEveryResourceSearchable) {
   constexpr int kPatients = 1234;  // more than two batches of 500
   std::string path = temp_.path() + "/in.ndjson";
@@ -148,9 +148,6 @@ TEST_P(StagedIndexTest, ImportLeavesEveryResourceSearchable) {
     for (int i = 0; i < kPatients; ++i) {
       f << PatientLine(StrCat("p", i), i % 2 == 0 ? "female" : "male", "org1") << "\n";
     }
-    f << R"({"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},)"
-      << R"("subject":{"reference":"Patient?identifier=)" << kIdentifierSystem << R"(|p1233"}})"
-      << "\n";
   }
   std::string out;
   ASSERT_EQ(RunRhip(ImportArgs(path), &out), 0) << out;
@@ -160,7 +157,21 @@ TEST_P(StagedIndexTest, ImportLeavesEveryResourceSearchable) {
   EXPECT_EQ(Total("Patient", {{"gender", "male"}}), kPatients / 2);
   EXPECT_EQ(Total("Patient", {{"identifier", StrCat(kIdentifierSystem, "|p777")}}), 1);
   EXPECT_EQ(Total("Organization", {{"name", "青山村"}}), 1);
-  EXPECT_EQ(Ids("Observation", {{"subject", "Patient/p1233"}}), std::set<std::string>{"o1"});
+}
+
+// A conditional reference to a resource written earlier in the same batch resolves: the
+// batch's bulk-written resources are indexed before its ProcessBundle runs.
+TEST_P(StagedIndexTest, ImportResolvesConditionalReferenceToSameBatch) {
+  std::string path = temp_.path() + "/in.ndjson";
+  std::ofstream(path) << PatientLine("p1", "female", "org1") << "\n"
+                      << PatientLine("p2", "female", "org1") << "\n"
+                      << R"({"resourceType":"Observation","id":"o1","status":"final",)"
+                      << R"("code":{"text":"x"},"subject":{"reference":"Patient?identifier=)"
+                      << kIdentifierSystem << R"(|p2"}})" << "\n";
+  std::string out;
+  ASSERT_EQ(RunRhip(ImportArgs(path), &out), 0) << out << ReadText(temp_.path() + "/report.ndjson");
+  EXPECT_EQ(*ReadBody("Observation", "o1").Find("subject")->FindString("reference"), "Patient/p2");
+  EXPECT_EQ(Ids("Observation", {{"subject", "Patient/p2"}}), std::set<std::string>{"o1"});
 }
 
 // Staged rows of a load that never built them (as when an import is killed) are built by
@@ -218,8 +229,8 @@ TEST_P(StagedIndexTest, UpdateBeforeBuildLeavesNoStaleRows) {
       << "the identifier is indexed once, not once per version";
 }
 
-// One WriteBulk call with a new resource, a resource that exists already, the same id twice
-// and an invalid resource: the invalid one is rejected with its reason, the others written in
+// One WriteBulk call with a new resource, a resource that exists already (twice), the same
+// new id twice and an invalid resource: the invalid one is rejected with its reason, the others written in
 // order, and after the build only the current versions are found.
 TEST_P(StagedIndexTest, MixedBatchVersionsAndRejects) {
   Open();
@@ -234,10 +245,11 @@ TEST_P(StagedIndexTest, MixedBatchVersionsAndRejects) {
       R"({"resourceType":"Patient","id":"bad","gender":42})",
       PatientLine("twice", "female", "org2"),
       R"({"resourceType":"Patient","gender":"other"})",
+      PatientLine("old", "female", "org1"),
   });
-  ASSERT_EQ(r.size(), 6u);
+  ASSERT_EQ(r.size(), 7u);
   std::vector<std::pair<std::string, int64_t>> expected = {
-      {"new", 1}, {"old", 2}, {"twice", 1}, {"", 0}, {"twice", 2}, {"", 1}};
+      {"new", 1}, {"old", 2}, {"twice", 1}, {"", 0}, {"twice", 2}, {"", 1}, {"old", 3}};
   for (size_t i = 0; i < r.size(); ++i) {
     SCOPED_TRACE(i);
     if (i == 3) {
@@ -265,18 +277,20 @@ TEST_P(StagedIndexTest, MixedBatchVersionsAndRejects) {
   EXPECT_EQ(*twice1.FindString("gender"), "male");
   EXPECT_EQ(*twice1.Find("meta")->FindString("versionId"), "1");
   json::Value old = ReadBody("Patient", "old");
-  EXPECT_EQ(*old.FindString("gender"), "male");
-  EXPECT_EQ(*old.Find("meta")->FindString("versionId"), "2");
+  EXPECT_EQ(*old.FindString("gender"), "female");
+  EXPECT_EQ(*old.Find("meta")->FindString("versionId"), "3");
+  json::Value old2 = ReadBody("Patient", "old", 2);
+  EXPECT_EQ(*old2.FindString("gender"), "male");
+  EXPECT_EQ(*old2.Find("meta")->FindString("versionId"), "2");
 
   auto built = repo_->BuildStagedIndex();
   ASSERT_TRUE(built.ok()) << built.status();
   EXPECT_EQ(Staged(), 0);
-  EXPECT_EQ(Ids("Patient", {{"gender", "male"}}), (std::set<std::string>{"new", "old"}));
-  EXPECT_EQ(Ids("Patient", {{"gender", "female"}}), std::set<std::string>{"twice"});
+  EXPECT_EQ(Ids("Patient", {{"gender", "male"}}), std::set<std::string>{"new"});
+  EXPECT_EQ(Ids("Patient", {{"gender", "female"}}), (std::set<std::string>{"old", "twice"}));
   EXPECT_EQ(Ids("Patient", {{"gender", "other"}}), std::set<std::string>{posted});
-  EXPECT_EQ(Ids("Patient", {{"organization", "Organization/org2"}}),
-            (std::set<std::string>{"old", "twice"}));
-  EXPECT_EQ(Ids("Patient", {{"organization", "Organization/org1"}}), std::set<std::string>{"new"});
+  EXPECT_EQ(Ids("Patient", {{"organization", "Organization/org2"}}), std::set<std::string>{"twice"});
+  EXPECT_EQ(Ids("Patient", {{"organization", "Organization/org1"}}), (std::set<std::string>{"new", "old"}));
   EXPECT_EQ(Total("Patient", {}), 4);
 }
 
