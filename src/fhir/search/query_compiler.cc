@@ -246,12 +246,8 @@ class Builder {
   // (rk, p) index (EXISTS) when correlated.
   static std::string Compose(std::string_view a, const IndexMatch& m, bool correlated) {
     if (correlated) {
-      // OFFSET keeps PostgreSQL from turning the EXISTS into a semi join, which its statistics
-      // (after ANALYZE) can plan as a scan of the criterion's whole key range (a category or
-      // status shared by most rows) hashed against the driving list; a probe per driven row
-      // is what this form is for.
       return StrCat(m.negate ? "NOT EXISTS" : "EXISTS", " (SELECT 1 FROM ", m.table, " x WHERE x.rk = ",
-                    a, ".rk AND ", m.condition, " LIMIT 1 OFFSET 0)");
+                    a, ".rk AND ", m.condition, ")");
     }
     return StrCat(a, ".rk ", m.negate ? "NOT IN" : "IN", " (SELECT x.rk FROM ", m.table, " x WHERE ",
                   m.condition, ")");
