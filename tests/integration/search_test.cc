@@ -159,6 +159,13 @@ TEST_P(SearchTest, DatesNumbersQuantitiesAndComposites) {
   EXPECT_EQ(IdSet("Observation?date=2023-01-11T10:00:00Z").size(), 0u);  // period not inside
   EXPECT_EQ(IdSet("Observation?date=2023-01"), std::set<std::string>{glucose_});
   EXPECT_EQ(IdSet("Observation?date=gt2024-01-01&date=lt2025"), std::set<std::string>{bp_});
+  // ge / le: a stored period that reaches past the value matches (glucose is 2023-01-10..12).
+  EXPECT_EQ(IdSet("Observation?date=ge2023-01-11"), (std::set<std::string>{bp_, glucose_}));
+  EXPECT_EQ(IdSet("Observation?date=ge2023-01-13"), std::set<std::string>{bp_});
+  EXPECT_EQ(IdSet("Observation?date=le2023-01-11"), std::set<std::string>{glucose_});
+  EXPECT_TRUE(IdSet("Observation?date=le2023-01-09").empty());
+  EXPECT_EQ(Total("Observation?date=ge2023-01-11&_summary=count"), 2);
+  EXPECT_EQ(Total("Observation?date=le2023-01-11&_summary=count"), 1);
   EXPECT_EQ(IdSet("Observation?value-quantity=7.2"), std::set<std::string>{glucose_});
   EXPECT_EQ(IdSet("Observation?value-quantity=7"), std::set<std::string>{glucose_});  // 6.5..7.5
   EXPECT_TRUE(IdSet("Observation?value-quantity=7.0").empty());                        // 6.95..7.05
@@ -323,6 +330,28 @@ TEST_P(SearchTest, ContainedResources) {
       "medicationCodeableConcept":{"text":"ramipril"},"subject":{"reference":"Patient/)" + zhang_ + R"("}})");
   EXPECT_EQ(put.status, 200) << put.body;
   EXPECT_TRUE(IdSet("Medication?code=C09AA05&_contained=true").empty());
+}
+
+// A count must count resources, not index rows: one code under two systems, or twice under one.
+TEST_P(SearchTest, CountsCountResourcesNotIndexRows) {
+  auto observation = [&](const std::string& codings) {
+    return Create(R"({"resourceType":"Observation","status":"final","code":{"coding":[)" + codings + "]}}");
+  };
+  observation(R"({"system":"urn:a","code":"X"},{"system":"urn:b","code":"X"})");
+  observation(R"({"system":"urn:a","code":"X"},{"system":"urn:a","code":"X"})");
+  observation(R"({"system":"urn:a","code":"X"})");
+  observation(R"({"system":"urn:a","code":"Y"})");
+  observation(R"({"system":"urn:a","code":"Y"},{"code":"Z"})");
+  for (const char* summary : {"&_summary=count", "&_total=accurate"}) {
+    SCOPED_TRACE(summary);
+    EXPECT_EQ(Total(std::string("Observation?code=X") + summary), 3);  // two systems
+    EXPECT_EQ(Total(std::string("Observation?code=urn:a%7CX") + summary), 3);
+    EXPECT_EQ(Total(std::string("Observation?code=urn:b%7CX") + summary), 1);
+    EXPECT_EQ(Total(std::string("Observation?code=Y") + summary), 2);  // one system
+    EXPECT_EQ(Total(std::string("Observation?code=%7CZ") + summary), 1);
+    EXPECT_EQ(Total(std::string("Observation?code=X,Y") + summary), 5);
+    EXPECT_EQ(Total(std::string("Observation?code=W") + summary), 0);
+  }
 }
 
 TEST_P(SearchTest, SummaryTrueKeepsSummaryElements) {

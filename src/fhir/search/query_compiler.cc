@@ -136,12 +136,18 @@ class Builder {
     return Compose(a, m, correlated);
   }
 
+  // How much of the index table's primary key before rk a condition fixes to one value. When
+  // all of it is fixed (a token's code and system, a reference, a uri), the key's uniqueness
+  // leaves each resource at most one matching row, so a count needs no DISTINCT.
+  enum class Pinned { kNone, kAllButSystem, kAll };
+
   // Rows of one index table that a value criterion matches: `condition` over alias x; a
   // resource matches when it has such a row (or, with negate, when it has none).
   struct IndexMatch {
     std::string_view table;
     std::string condition;
     bool negate = false;
+    Pinned pinned = Pinned::kNone;
   };
 
   // The condition on x.p selecting the rows of an index key: by default x.p = key; searches
@@ -163,8 +169,10 @@ class Builder {
     std::vector<std::string> alts;
     bool negate = false;
     std::string_view value_table = TableOf(p.type);
+    Pinned pinned = Pinned::kNone;  // of the last value's alternative
     for (const std::string& raw : c.values) {
       std::string alt;
+      pinned = Pinned::kNone;
       switch (p.type) {
         case ParamType::kString: {
           ASSIGN_OR_RETURN(alt, StringAlt(c.modifier, raw));
@@ -176,26 +184,27 @@ class Builder {
             ASSIGN_OR_RETURN(alt, StringAlt("", raw));
           } else if (c.modifier == "of-type") {
             ASSIGN_OR_RETURN(alt, OfTypeAlt(raw));
+            pinned = Pinned::kAll;
           } else if (c.modifier == "in" || c.modifier == "not-in") {
             negate = c.modifier == "not-in";
             ASSIGN_OR_RETURN(alt, InAlt(raw));
           } else {
             negate = c.modifier == "not";
-            ASSIGN_OR_RETURN(alt, TokenAlt(raw));
+            ASSIGN_OR_RETURN(alt, TokenAlt(raw, &pinned));
           }
           break;
         }
         case ParamType::kReference: {
           if (c.modifier == "identifier") {
             value_table = "sp_token";
-            ASSIGN_OR_RETURN(alt, TokenAlt(raw));
+            ASSIGN_OR_RETURN(alt, TokenAlt(raw, &pinned));
           } else {
-            ASSIGN_OR_RETURN(alt, ReferenceAlt(p, c.modifier, raw));
+            ASSIGN_OR_RETURN(alt, ReferenceAlt(p, c.modifier, raw, &pinned));
           }
           break;
         }
         case ParamType::kUri: {
-          ASSIGN_OR_RETURN(alt, UriAlt(c.modifier, raw));
+          ASSIGN_OR_RETURN(alt, UriAlt(c.modifier, raw, &pinned));
           break;
         }
         case ParamType::kDate: {
@@ -218,7 +227,25 @@ class Builder {
       }
       alts.push_back(std::move(alt));
     }
-    return IndexMatch{value_table, StrCat(key, " AND (", Join(alts, " OR "), ")"), negate};
+    // Several values' rows can belong to one resource.
+    if (c.values.size() != 1) pinned = Pinned::kNone;
+    return IndexMatch{value_table, StrCat(key, " AND (", Join(alts, " OR "), ")"), negate, pinned};
+  }
+
+  // The number of resources with a row matching m. Counting rows is enough when the key
+  // leaves one row per resource; when only the system is free (a code without a system), it
+  // is enough if the matching rows have one system, which MIN = MAX reads from the key's
+  // ends. Both engines evaluate a CASE branch's subquery only when it is taken.
+  static std::string CountStatement(const IndexMatch& m) {
+    std::string from = StrCat(" FROM ", m.table, " x WHERE ", m.condition);
+    switch (m.pinned) {
+      case Pinned::kAll: return StrCat("SELECT COUNT(*)", from);
+      case Pinned::kAllButSystem:
+        return StrCat("SELECT CASE WHEN (SELECT MIN(x.system)", from, ") = (SELECT MAX(x.system)", from,
+                      ") THEN (SELECT COUNT(*)", from, ") ELSE (SELECT COUNT(DISTINCT x.rk)", from, ") END");
+      case Pinned::kNone: break;
+    }
+    return StrCat("SELECT COUNT(DISTINCT x.rk)", from);
   }
 
   // The predicate over alias a: the list of matching rks (IN), or per row of a through the
@@ -356,10 +383,18 @@ class Builder {
   }
 
   // code_col / system_col: the columns holding the token (c2 / s2 in composite rows).
-  absl::StatusOr<std::string> TokenAlt(std::string_view raw, std::string_view code_col = "x.code",
+  // pinned (may be null): set to how much of sp_token's key the alternative fixes.
+  absl::StatusOr<std::string> TokenAlt(std::string_view raw, Pinned* pinned = nullptr,
+                                       std::string_view code_col = "x.code",
                                        std::string_view system_col = "x.system") {
+    Pinned ignored;
+    Pinned& pin = pinned != nullptr ? *pinned : ignored;
+    pin = Pinned::kNone;
     std::vector<std::string_view> parts = SplitUnescaped(raw, '|');
-    if (parts.size() == 1) return StrCat(code_col, " = ", Bind(UnescapeValue(parts[0])));
+    if (parts.size() == 1) {
+      pin = Pinned::kAllButSystem;
+      return StrCat(code_col, " = ", Bind(UnescapeValue(parts[0])));
+    }
     if (parts.size() != 2) return Invalid(StrCat("token value '", raw, "' has more than one '|'"));
     std::string system = UnescapeValue(parts[0]);
     std::string code = UnescapeValue(parts[1]);
@@ -367,6 +402,7 @@ class Builder {
       if (system.empty()) return Invalid("token value '|' names neither system nor code");
       return StrCat(system_col, " = ", Bind(system));
     }
+    pin = Pinned::kAll;
     return StrCat("(", code_col, " = ", Bind(code), " AND ", system_col, " = ", Bind(system), ")");
   }
 
@@ -413,16 +449,19 @@ class Builder {
   }
 
   absl::StatusOr<std::string> ReferenceAlt(const SearchParam& p, std::string_view modifier,
-                                           std::string_view raw) {
+                                           std::string_view raw, Pinned* pinned) {
+    *pinned = Pinned::kNone;
     std::string value = UnescapeValue(raw);
     if (size_t h = value.find("/_history/"); h != std::string::npos) value.resize(h);
     if (!modifier.empty()) {  // :Type with a plain id
       if (value.find('/') != std::string::npos) {
         return Invalid(StrCat("with ':", modifier, "' give the id only, not '", value, "'"));
       }
+      *pinned = Pinned::kAll;
       return StrCat("x.ref = ", Bind(StrCat(modifier, "/", value)));
     }
     if (value.find('/') != std::string::npos || value.find(':') != std::string::npos) {
+      *pinned = Pinned::kAll;
       return StrCat("x.ref = ", Bind(value));
     }
     // A bare id: any of the parameter's target types.
@@ -434,7 +473,8 @@ class Builder {
     return StrCat("x.ref IN (", Join(refs, ", "), ")");
   }
 
-  absl::StatusOr<std::string> UriAlt(std::string_view modifier, std::string_view raw) {
+  absl::StatusOr<std::string> UriAlt(std::string_view modifier, std::string_view raw, Pinned* pinned) {
+    *pinned = Pinned::kNone;
     std::string value = UnescapeValue(raw);
     if (modifier == "below") {
       return StrCat("x.value LIKE ", Bind(StrCat(LikeEscape(value), "%")), " ESCAPE '\\'");
@@ -446,6 +486,7 @@ class Builder {
       }
       return StrCat("x.value IN (", Join(prefixes, ", "), ")");
     }
+    *pinned = Pinned::kAll;
     return StrCat("x.value = ", Bind(value));
   }
 
@@ -464,13 +505,17 @@ class Builder {
     if (p == "ne") return StrCat("(", lo, " < ", slo(), " OR ", hi, " > ", shi(), ")");
     if (p == "gt") return StrCat(hi, " > ", shi());
     if (p == "lt") return StrCat(lo, " < ", slo());
+    // ge and le add a bound every match meets (hi >= lo of the value; lo <= its hi), so the
+    // engine can read a key range of hi (sp_date_hi) or lo instead of the parameter's rows.
     if (p == "ge") {
       std::string l = slo(), h = shi();
-      return StrCat("(", hi, " > ", h, " OR (", lo, " >= ", l, " AND ", hi, " <= ", h, "))");
+      return StrCat("(", hi, " >= ", l, " AND (", hi, " > ", h, " OR (", lo, " >= ", l, " AND ", hi, " <= ", h,
+                    ")))");
     }
     if (p == "le") {
       std::string l = slo(), h = shi();
-      return StrCat("(", lo, " < ", l, " OR (", lo, " >= ", l, " AND ", hi, " <= ", h, "))");
+      return StrCat("(", lo, " <= ", h, " AND (", lo, " < ", l, " OR (", lo, " >= ", l, " AND ", hi, " <= ", h,
+                    ")))");
     }
     if (p == "sa") return StrCat(lo, " > ", shi());
     if (p == "eb") return StrCat(hi, " < ", slo());
@@ -534,7 +579,7 @@ class Builder {
     std::string second;
     switch (p.components[1].type) {
       case ParamType::kToken: {
-        ASSIGN_OR_RETURN(second, TokenAlt(parts[1], "x.c2", "x.s2"));
+        ASSIGN_OR_RETURN(second, TokenAlt(parts[1], nullptr, "x.c2", "x.s2"));
         second = StrCat("(", second, ")");
         break;
       }
@@ -666,7 +711,7 @@ absl::StatusOr<CompiledSearch> CompileSearch(const SearchRequest& request,
         c.param->code != "_lastUpdated") {
       Builder counter(folding, now, &out.count_params, "qc", &value_sets);
       ASSIGN_OR_RETURN(auto m, counter.Match(c));
-      out.count_sql = StrCat("SELECT COUNT(DISTINCT x.rk) FROM ", m.table, " x WHERE ", m.condition);
+      out.count_sql = Builder::CountStatement(m);
     }
   }
   std::string pairs;  // contained resources matched, for _contained=true|both
