@@ -43,6 +43,13 @@ class Session {
  public:
   virtual ~Session() = default;
   virtual absl::StatusOr<Rows> Query(std::string_view sql, const Params& params = {}) = 0;
+  // Query for statements whose best plan depends on the values (searches): PostgreSQL plans
+  // each call with them instead of settling on a generic plan for a cached statement, which
+  // for a patient's vital signs chose a hash over every vital sign in the store (98 ms vs 2 ms).
+  // SQLite plans every statement the same way either way.
+  virtual absl::StatusOr<Rows> QueryPlannedForValues(std::string_view sql, const Params& params) {
+    return Query(sql, params);
+  }
   // Returns the number of rows changed.
   virtual absl::StatusOr<int64_t> Execute(std::string_view sql, const Params& params = {}) = 0;
 };

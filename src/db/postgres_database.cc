@@ -118,16 +118,25 @@ class PgConnection final : public Connection {
   ~PgConnection() override { PQfinish(conn_); }
 
   absl::StatusOr<Rows> Query(std::string_view sql, const Params& params) override {
-    ASSIGN_OR_RETURN(Result result, Run(sql, params));
+    ASSIGN_OR_RETURN(Result result, Run(sql, params, /*prepared=*/true));
+    return ToRows(result.get());
+  }
+
+  absl::StatusOr<Rows> QueryPlannedForValues(std::string_view sql, const Params& params) override {
+    ASSIGN_OR_RETURN(Result result, Run(sql, params, /*prepared=*/false));
+    return ToRows(result.get());
+  }
+
+  static absl::StatusOr<Rows> ToRows(PGresult* result) {
     Rows rows;
-    const int n = PQntuples(result.get());
-    const int columns = PQnfields(result.get());
+    const int n = PQntuples(result);
+    const int columns = PQnfields(result);
     rows.reserve(n);
     for (int r = 0; r < n; ++r) {
       std::vector<Value> row;
       row.reserve(columns);
       for (int c = 0; c < columns; ++c) {
-        ASSIGN_OR_RETURN(Value value, CellValue(result.get(), r, c));
+        ASSIGN_OR_RETURN(Value value, CellValue(result, r, c));
         row.push_back(std::move(value));
       }
       rows.emplace_back(std::move(row));
@@ -136,7 +145,7 @@ class PgConnection final : public Connection {
   }
 
   absl::StatusOr<int64_t> Execute(std::string_view sql, const Params& params) override {
-    ASSIGN_OR_RETURN(Result result, Run(sql, params));
+    ASSIGN_OR_RETURN(Result result, Run(sql, params, /*prepared=*/true));
     std::string_view count = PQcmdTuples(result.get());
     if (count.empty()) return 0;
     ASSIGN_OR_RETURN(Value changed, ParseNumber<int64_t>(count));
@@ -212,7 +221,9 @@ class PgConnection final : public Connection {
     return name;
   }
 
-  absl::StatusOr<Result> Run(std::string_view sql, const Params& params) {
+  // prepared: through a cached prepared statement; else as an unnamed statement that the
+  // server plans with this call's values.
+  absl::StatusOr<Result> Run(std::string_view sql, const Params& params, bool prepared) {
     ASSIGN_OR_RETURN(Statement * statement, Lookup(sql));
     ASSIGN_OR_RETURN(std::vector<const Value*> values,
                      MatchParams(statement->positional.names, params));
@@ -243,10 +254,16 @@ class PgConnection final : public Connection {
         texts.push_back(nullptr);
       }
     }
-    ASSIGN_OR_RETURN(std::string name, Prepare(*statement, std::move(types)));
-    Result result(PQexecPrepared(conn_, name.c_str(), static_cast<int>(texts.size()),
-                                 texts.data(), nullptr, nullptr, /*resultFormat=*/0),
-                  PQclear);
+    Result result(nullptr, PQclear);
+    if (prepared) {
+      ASSIGN_OR_RETURN(std::string name, Prepare(*statement, std::move(types)));
+      result.reset(PQexecPrepared(conn_, name.c_str(), static_cast<int>(texts.size()),
+                                  texts.data(), nullptr, nullptr, /*resultFormat=*/0));
+    } else {
+      result.reset(PQexecParams(conn_, statement->positional.sql.c_str(),
+                                static_cast<int>(texts.size()), types.data(), texts.data(),
+                                nullptr, nullptr, /*resultFormat=*/0));
+    }
     if (!Succeeded(result.get())) return PgError(conn_, result.get());
     return result;
   }

@@ -362,7 +362,7 @@ absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest req
     if (pairs) count_sql = StrCat("SELECT COUNT(*) FROM (", compiled.pairs_sql, ") n");
     ASSIGN_OR_RETURN(db::Rows rows,
                      compiled.count_sql.empty()
-                         ? s.Query(count_sql, search::ViewParams(compiled.params))
+                         ? s.QueryPlannedForValues(count_sql, search::ViewParams(compiled.params))
                          : s.Query(compiled.count_sql, search::ViewParams(compiled.count_params)));
     result.total = rows[0].Int(0);
   }
@@ -433,7 +433,7 @@ absl::StatusOr<SearchResult> RunSearch(db::Session& s, search::SearchRequest req
     StrAppend(&sql, " FROM (", inner, ") q JOIN resource_version v ON v.rk = q.rk AND v.version = q.version");
   }
   StrAppend(&sql, keyset, " ORDER BY ", order, " LIMIT ", request.count + 1);
-  ASSIGN_OR_RETURN(db::Rows rows, s.Query(sql, search::ViewParams(params)));
+  ASSIGN_OR_RETURN(db::Rows rows, s.QueryPlannedForValues(sql, search::ViewParams(params)));
   bool more = rows.size() > static_cast<size_t>(request.count);
   if (more) rows.pop_back();
   if (backward) std::reverse(rows.begin(), rows.end());
