@@ -11,7 +11,6 @@
 set -euo pipefail
 source "$(dirname "$0")/server_lib.sh"
 engines="${RHIP_SEARCH_ENGINES:-sqlite postgres}"
-pg_bin="${RHIP_PG_BIN:-/usr/lib/postgresql/15/bin}"
 
 if [[ -n "${RHIP_BIN:-}" ]]; then
   ninja -C "$build" -j2 bench_search
@@ -23,11 +22,9 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/rhip-search.XXXXXX")"
 chmod 711 "$work"  # the postgres user must reach its cluster below it
 pids=()
-pg_data=""
-as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2> /dev/null && wait "$pid" 2> /dev/null || true; done
-  [[ -z "$pg_data" ]] || as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop > /dev/null 2>&1 || true
+  stop_pg
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -60,17 +57,8 @@ for engine in $engines; do
       targets+=(--target "sqlite,127.0.0.1:$rhip_port,$work/sqlite")
       ;;
     postgres)
-      mkdir -p "$work/pg"
-      [[ $EUID -ne 0 ]] || chown postgres: "$work/pg"
-      pg_data="$work/pg/data"
-      pg_port="$(free_port)"
-      as_pg "$pg_bin/initdb" -D "$pg_data" -A trust -U postgres -E UTF8 --no-locale --no-sync \
-        --no-instructions > "$work/pg/initdb.log"
-      as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg/server.log" -w -t 30 -o \
-        "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories='$work/pg' -c fsync=on -c shared_buffers=${RHIP_PG_SHARED_BUFFERS:-1GB}" \
-        start > /dev/null
-      as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres rhip
-      uri="postgresql://postgres@127.0.0.1:$pg_port/rhip"
+      start_pg "$work/pg"
+      uri="$pg_uri"
       mkdir -p "$work/pg-rhip"
       start_rhip postgres --data "$work/pg-rhip" --db "$uri"
       targets+=(--target "postgres,127.0.0.1:$rhip_port,$uri")
