@@ -129,6 +129,29 @@ TEST_P(AuthTest, ClientCliAddListRevoke) {
   EXPECT_NE(out.find("lis\trevoked"), std::string::npos) << out;
 }
 
+TEST_P(AuthTest, UserCliAddListDisableReset) {
+  std::string out;
+  ASSERT_EQ(Cli({"user", "add", "wang", "--role", "village_doctor", "--org", "110101001001",
+                 "--name", "王医生"},
+                &out),
+            0)
+      << out;
+  EXPECT_GE(Field(out, "password").size(), 10u) << out;
+  EXPECT_EQ(Cli({"user", "add", "wang", "--role", "doctor", "--org", "1"}, &out), 1) << out;
+  EXPECT_EQ(Cli({"user", "add", "li", "--role", "wizard", "--org", "1"}, &out), 2) << out;
+  EXPECT_EQ(Cli({"user", "add", "li"}, &out), 2) << out;  // --role and --org are required
+  ASSERT_EQ(Cli({"user", "list"}, &out), 0) << out;
+  EXPECT_NE(out.find("wang\t王医生\tactive\tvillage_doctor@110101001001"), std::string::npos) << out;
+  ASSERT_EQ(Cli({"user", "reset", "wang"}, &out), 0) << out;
+  EXPECT_FALSE(Field(out, "password").empty()) << out;
+  ASSERT_EQ(Cli({"user", "disable", "wang"}, &out), 0) << out;
+  ASSERT_EQ(Cli({"user", "list"}, &out), 0) << out;
+  EXPECT_NE(out.find("wang\t王医生\tdisabled"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"user", "disable", "nobody"}, &out), 1) << out;
+  ASSERT_EQ(Cli({"user", "roles"}, &out), 0) << out;
+  EXPECT_NE(out.find("village_doctor\t乡村医生"), std::string::npos) << out;
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, AuthTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
                          EngineName);
 
