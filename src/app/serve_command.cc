@@ -173,14 +173,15 @@ class Router {
 
 // RHIP_BOOTSTRAP_CLIENT=ID:SECRET creates a full-access system client when no client has that
 // id, so a fresh deployment can get its first token. The secret is never printed.
-bool EnsureBootstrapClient(security::IdentityStore& identities) {
+// Returns 0, or the exit code: 2 for a malformed value, 1 when the store fails.
+int EnsureBootstrapClient(security::IdentityStore& identities) {
   const char* env = std::getenv("RHIP_BOOTSTRAP_CLIENT");
-  if (env == nullptr || *env == '\0') return true;
+  if (env == nullptr || *env == '\0') return 0;
   std::string_view value(env);
   size_t colon = value.find(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == value.size()) {
     std::cerr << "rhip serve: RHIP_BOOTSTRAP_CLIENT must be ID:SECRET\n";
-    return false;
+    return 2;
   }
   std::string id(value.substr(0, colon));
   absl::StatusOr<bool> added = identities.EnsureClient(
@@ -188,10 +189,10 @@ bool EnsureBootstrapClient(security::IdentityStore& identities) {
   if (!added.ok()) {
     std::cerr << "rhip serve: cannot create the bootstrap client: " << added.status().message()
               << "\n";
-    return false;
+    return KindOf(added.status()) == ErrorKind::kInvalid ? 2 : 1;
   }
   if (*added) std::cerr << "rhip serve: created bootstrap client " << id << "\n";
-  return true;
+  return 0;
 }
 
 }  // namespace
@@ -285,7 +286,7 @@ int RunServe(ServeConfig c) {
   }
   if (*staged > 0) std::cerr << "rhip serve: indexed " << *staged << " staged search rows\n";
   security::IdentityStore identities(database, &Clock::Real());
-  if (!EnsureBootstrapClient(identities)) return 1;
+  if (int code = EnsureBootstrapClient(identities); code != 0) return code;
   security::TokenService tokens(database, &Clock::Real(), &identities);
   security::TokenEndpoint token_endpoint(&tokens);
   fhir::RestOptions rest_options;

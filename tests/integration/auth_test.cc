@@ -1,5 +1,7 @@
 // POST /auth/token, the bootstrap client and `rhip client` against the real binary; token
 // checks through security::TokenService on the same store.
+#include <stdlib.h>
+
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -150,6 +152,19 @@ TEST_P(AuthTest, UserCliAddListDisableReset) {
   EXPECT_EQ(Cli({"user", "disable", "nobody"}, &out), 1) << out;
   ASSERT_EQ(Cli({"user", "roles"}, &out), 0) << out;
   EXPECT_NE(out.find("village_doctor\t乡村医生"), std::string::npos) << out;
+}
+
+TEST(BootstrapClientTest, MalformedValueIsAUsageError) {
+  TempDir dir;
+  std::string out;
+  // The child inherits the variable; it must not leak into later tests.
+  for (const char* bad : {"no-colon", ":secret", "id:", "bad id:secret"}) {
+    setenv("RHIP_BOOTSTRAP_CLIENT", bad, 1);
+    EXPECT_EQ(RunRhip({"serve", "--data", dir.path() + "/data", "--listen", "127.0.0.1:0"}, &out), 2)
+        << bad << ": " << out;
+    EXPECT_EQ(out.find("secret"), std::string::npos) << out;
+  }
+  unsetenv("RHIP_BOOTSTRAP_CLIENT");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AuthTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
