@@ -6,7 +6,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libabsl-dev libsqlite3-dev sqlite3 libpq-dev libssl-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libpugixml-dev
+  libpugixml-dev libsodium-dev
   libopencc-dev golang-github-mozillazg-go-pinyin-dev
   postgresql-15 wrk curl
 )

@@ -1,8 +1,10 @@
 // rhip: one binary for the regional health information platform.
 #include <iostream>
+#include <optional>
 
 #include "CLI/CLI.hpp"
 #include "app/chinese_text_folding.h"
+#include "app/identity_commands.h"
 #include "app/reindex_command.h"
 #include "app/import_command.h"
 #include "app/serve_command.h"
@@ -21,6 +23,8 @@ int main(int argc, char** argv) {
   rhip::app::AddValidateCommand(app, &validate);
   rhip::app::ReindexConfig reindex;
   rhip::app::AddReindexCommand(app, &reindex);
+  rhip::app::IdentityConfig identity;
+  rhip::app::AddIdentityCommands(app, &identity);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -34,5 +38,6 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("import")) return rhip::app::RunImport(import);
   if (app.got_subcommand("reindex")) return rhip::app::RunReindex(reindex);
   if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
+  if (std::optional<int> code = rhip::app::RunIdentityCommands(identity)) return *code;
   return 2;
 }

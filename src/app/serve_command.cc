@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 #include <chrono>
@@ -25,6 +26,9 @@
 #include "fhir/rest_handler.h"
 #include "fhir/search/reindex.h"
 #include "net/http_server.h"
+#include "security/identity_store.h"
+#include "security/token_endpoint.h"
+#include "security/token_service.h"
 #include "toml++/toml.h"
 
 namespace rhip::app {
@@ -116,8 +120,9 @@ net::HttpResponse PlainResponse(int status, std::string content_type, std::strin
 // Routes a request and records per-route metrics.
 class Router {
  public:
-  Router(const fhir::RestHandler* fhir, const fhir::bulk::BulkRestHandler* bulk)
-      : fhir_(fhir), bulk_(bulk) {}
+  Router(const fhir::RestHandler* fhir, const fhir::bulk::BulkRestHandler* bulk,
+         const security::TokenEndpoint* token)
+      : fhir_(fhir), bulk_(bulk), token_(token) {}
 
   net::HttpResponse Handle(const net::HttpRequest& req) const {
     auto start = std::chrono::steady_clock::now();
@@ -144,6 +149,10 @@ class Router {
       return PlainResponse(200, "text/plain; version=0.0.4; charset=utf-8",
                            Metrics::Global().RenderPrometheus());
     }
+    if (p == "/auth/token") {
+      *route = p;
+      return token_->Handle(req);
+    }
     if (std::optional<net::HttpResponse> r = bulk_->Handle(req)) {
       *route = bulk_->RouteLabel(req);
       return *std::move(r);
@@ -159,7 +168,32 @@ class Router {
 
   const fhir::RestHandler* fhir_;
   const fhir::bulk::BulkRestHandler* bulk_;
+  const security::TokenEndpoint* token_;
 };
+
+// RHIP_BOOTSTRAP_CLIENT=ID:SECRET creates a full-access system client when no client has that
+// id, so a fresh deployment can get its first token. The secret is never printed.
+// Returns 0, or the exit code: 2 for a malformed value, 1 when the store fails.
+int EnsureBootstrapClient(security::IdentityStore& identities) {
+  const char* env = std::getenv("RHIP_BOOTSTRAP_CLIENT");
+  if (env == nullptr || *env == '\0') return 0;
+  std::string_view value(env);
+  size_t colon = value.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == value.size()) {
+    std::cerr << "rhip serve: RHIP_BOOTSTRAP_CLIENT must be ID:SECRET\n";
+    return 2;
+  }
+  std::string id(value.substr(0, colon));
+  absl::StatusOr<bool> added = identities.EnsureClient(
+      id, value.substr(colon + 1), *security::ParseScopes("system/*.cruds"));
+  if (!added.ok()) {
+    std::cerr << "rhip serve: cannot create the bootstrap client: " << added.status().message()
+              << "\n";
+    return KindOf(added.status()) == ErrorKind::kInvalid ? 2 : 1;
+  }
+  if (*added) std::cerr << "rhip serve: created bootstrap client " << id << "\n";
+  return 0;
+}
 
 }  // namespace
 
@@ -251,6 +285,10 @@ int RunServe(ServeConfig c) {
     return 1;
   }
   if (*staged > 0) std::cerr << "rhip serve: indexed " << *staged << " staged search rows\n";
+  security::IdentityStore identities(database, &Clock::Real());
+  if (int code = EnsureBootstrapClient(identities); code != 0) return code;
+  security::TokenService tokens(database, &Clock::Real(), &identities);
+  security::TokenEndpoint token_endpoint(&tokens);
   fhir::RestOptions rest_options;
   rest_options.public_base_url = c.public_url;
   rest_options.software_version = RHIP_VERSION;
@@ -264,7 +302,7 @@ int RunServe(ServeConfig c) {
     return 1;
   }
   fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository, {"/fhir", c.public_url});
-  Router router(&rest, &bulk_rest);
+  Router router(&rest, &bulk_rest, &token_endpoint);
 
   net::HttpServerOptions http;
   http.host = host;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "core/strings.h"
 #include "db/testing/postgres_server.h"
 
 namespace rhip::testing {
@@ -38,6 +39,7 @@ void ServerTest::SetUp() {
   db_url_ = FreshDatabaseUrl(GetParam());
   if (GetParam() == Engine::kPostgres && db_url_.empty()) GTEST_SKIP() << "no PostgreSQL";
   server_ = std::make_unique<RhipProcess>(data_dir_, db_url_);
+  server_->SetEnv("RHIP_BOOTSTRAP_CLIENT", StrCat(kTestClientId, ":", kTestClientSecret));
   ASSERT_TRUE(server_->Start()) << "rhip did not start; log: " << server_->log_path();
   client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
 }
@@ -53,6 +55,19 @@ void ServerTest::Restart() {
   server_ = std::make_unique<RhipProcess>(data_dir_, db_url_);
   ASSERT_TRUE(server_->Start()) << "rhip did not restart";
   client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+}
+
+std::string ServerTest::AccessToken() {
+  HttpResult r = client().Send(
+      "POST", "/auth/token",
+      StrCat("grant_type=client_credentials&client_id=", kTestClientId, "&client_secret=",
+             kTestClientSecret),
+      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  json::Value v = Json(r);
+  const std::string* token = v.FindString("access_token");
+  EXPECT_NE(token, nullptr) << r.body;
+  return token != nullptr ? *token : "";
 }
 
 json::Value ServerTest::Json(const HttpResult& r) {

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "core/json.h"
 #include "gtest/gtest.h"
@@ -20,6 +21,11 @@ inline constexpr char kPatient[] =
 inline constexpr char kObservation[] =
     R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":120,"unit":"mm[Hg]"}})";
 
+// The system client every ServerTest server is started with (RHIP_BOOTSTRAP_CLIENT): full
+// access, so tests can get a token once /fhir requires one.
+inline constexpr char kTestClientId[] = "rhip-test";
+inline constexpr char kTestClientSecret[] = "rhip-test-secret";
+
 // A fresh database URL for the engine: "" for SQLite (the data dir), a new PostgreSQL
 // database on a server shared by the whole test program otherwise.
 std::string FreshDatabaseUrl(Engine engine);
@@ -35,6 +41,12 @@ class ServerTest : public ::testing::TestWithParam<Engine> {
   const std::string& db_url() const { return db_url_; }  // empty for SQLite
   // Restarts the server on the same store (after Stop or Kill).
   void Restart();
+
+  // A new bearer token for the bootstrap test client (POST /auth/token); "" with a test
+  // failure when the server does not issue one.
+  std::string AccessToken();
+  // {"Authorization", "Bearer " + AccessToken()} for HttpClient::Send.
+  std::pair<std::string, std::string> AuthHeader() { return {"Authorization", "Bearer " + AccessToken()}; }
 
   static json::Value Json(const HttpResult& r);
   static void ExpectOutcome(const HttpResult& r, const std::string& issue_code);

@@ -21,9 +21,13 @@
 namespace rhip::testing {
 namespace {
 
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path) {
+using Env = std::vector<std::pair<std::string, std::string>>;
+
+pid_t Spawn(const std::vector<std::string>& args, const std::string& log_path,
+            const Env& env = {}) {
   pid_t pid = fork();
   if (pid == 0) {
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
@@ -76,6 +80,10 @@ RhipProcess::~RhipProcess() {
   if (pid_ > 0) Kill();
 }
 
+void RhipProcess::SetEnv(std::string name, std::string value) {
+  env_.emplace_back(std::move(name), std::move(value));
+}
+
 bool RhipProcess::Start(std::vector<std::string> extra_args) {
   port_ = FreePort();
   std::vector<std::string> args = {"serve", "--data", data_dir_, "--listen",
@@ -85,7 +93,7 @@ bool RhipProcess::Start(std::vector<std::string> extra_args) {
     args.push_back(db_url_);
   }
   for (std::string& a : extra_args) args.push_back(std::move(a));
-  pid_ = Spawn(args, log_path_);
+  pid_ = Spawn(args, log_path_, env_);
   if (pid_ <= 0) return false;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {

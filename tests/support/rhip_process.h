@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/testing/paths.h"
@@ -32,6 +33,8 @@ class RhipProcess {
   RhipProcess(std::string data_dir, std::string db_url = "");
   ~RhipProcess();
 
+  // Sets an environment variable for the server process (from the next Start on).
+  void SetEnv(std::string name, std::string value);
   // Starts `rhip serve` and waits until GET /healthz answers 200. False on failure.
   bool Start(std::vector<std::string> extra_args = {});
   // SIGTERM and wait; returns the exit status (or -1).
@@ -45,6 +48,7 @@ class RhipProcess {
   std::string data_dir_;
   std::string db_url_;
   std::string log_path_;
+  std::vector<std::pair<std::string, std::string>> env_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
 };

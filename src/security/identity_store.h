@@ -1,0 +1,98 @@
+// Staff accounts, their roles per org unit, and system clients (src/db/migrations/0005_identity.sql).
+// Secrets are stored as argon2id hashes only. Thread-safe (all state is in the database).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "db/database.h"
+#include "security/scopes.h"
+
+namespace rhip::security {
+
+struct ClientInfo {
+  std::string client_id;
+  std::vector<Scope> scopes;
+  std::string status;  // active | revoked
+  Micros created = 0;
+};
+
+struct RoleAssignment {
+  std::string role;      // roles.code, e.g. village_doctor
+  std::string org_unit;  // the org unit the role applies to
+};
+
+struct UserInfo {
+  int64_t id = 0;
+  std::string login;
+  std::string display_name;
+  std::string status;  // active | disabled
+  int failed_attempts = 0;
+  std::optional<Micros> locked_until;
+  Micros created = 0;
+  std::vector<RoleAssignment> roles;
+};
+
+struct RoleInfo {
+  std::string code;
+  std::string name;
+  std::string name_zh;
+};
+
+// The error every failed client or user authentication returns, whatever the reason, so a
+// caller cannot tell an unknown account from a wrong secret.
+absl::Status InvalidCredentials();
+
+class IdentityStore {
+ public:
+  // After this many wrong passwords in a row an account is locked for kLockout.
+  static constexpr int kMaxFailedAttempts = 5;
+  static constexpr Micros kLockout = int64_t{15} * 60 * 1000 * 1000;
+
+  // REQUIRES: database and clock outlive the store.
+  IdentityStore(db::Database* database, const Clock* clock) : db_(database), clock_(clock) {}
+
+  // --- system clients
+  // kInvalid for a malformed id or no scopes, kConflict when the id exists.
+  absl::Status AddClient(std::string_view client_id, std::string_view secret,
+                         const std::vector<Scope>& scopes);
+  // Adds the client unless one with that id exists (whatever its secret): true when added.
+  absl::StatusOr<bool> EnsureClient(std::string_view client_id, std::string_view secret,
+                                    const std::vector<Scope>& scopes);
+  absl::StatusOr<std::vector<ClientInfo>> ListClients();
+  // Marks the client revoked and revokes every token issued to it. kNotFound when absent.
+  absl::Status RevokeClient(std::string_view client_id);
+  // The active client with that secret, or InvalidCredentials().
+  absl::StatusOr<ClientInfo> AuthenticateClient(std::string_view client_id, std::string_view secret);
+
+  // --- staff users
+  // kInvalid for a malformed login, an unknown role or a password against the policy;
+  // kConflict when the login exists.
+  absl::Status AddUser(std::string_view login, std::string_view display_name,
+                       std::string_view password, const std::vector<RoleAssignment>& roles);
+  absl::StatusOr<std::vector<UserInfo>> ListUsers();
+  // Disables the account and revokes its tokens. kNotFound when absent.
+  absl::Status DisableUser(std::string_view login);
+  // Sets a new password, clears the failed-attempt count and any lockout (the unlock path).
+  absl::Status ResetPassword(std::string_view login, std::string_view password);
+  // The active, unlocked user with that password, or InvalidCredentials(); counts failures
+  // and locks the account after kMaxFailedAttempts.
+  absl::StatusOr<UserInfo> AuthenticateUser(std::string_view login, std::string_view password);
+
+  absl::StatusOr<std::vector<RoleInfo>> ListRoles();
+
+ private:
+  db::Database* db_;
+  const Clock* clock_;
+};
+
+// Client ids and logins: 1-64 characters of letters, digits, '.', '_', '-', '@'.
+bool IsValidAccountName(std::string_view name);
+
+}  // namespace rhip::security
