@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "app/audit_command.h"
 #include "app/chinese_text_folding.h"
 #include "app/reindex_command.h"
 #include "app/import_command.h"
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
   rhip::app::AddValidateCommand(app, &validate);
   rhip::app::ReindexConfig reindex;
   rhip::app::AddReindexCommand(app, &reindex);
+  rhip::app::AuditConfig audit;
+  rhip::app::AddAuditCommand(app, &audit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -33,6 +36,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("serve")) return rhip::app::RunServe(serve);
   if (app.got_subcommand("import")) return rhip::app::RunImport(import);
   if (app.got_subcommand("reindex")) return rhip::app::RunReindex(reindex);
+  if (app.got_subcommand("audit")) return rhip::app::RunAudit(audit);
   if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
   return 2;
 }
