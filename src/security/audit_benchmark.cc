@@ -77,11 +77,13 @@ int main(int argc, char** argv) {
   std::string target;
   int threads = 16;
   double seconds = 3;
+  int burst = 100000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--db") target = argv[i + 1];
     if (flag == "--threads") threads = std::atoi(argv[i + 1]);
     if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
+    if (flag == "--burst") burst = std::atoi(argv[i + 1]);
   }
   std::string temp;
   if (target.empty()) {
@@ -97,7 +99,7 @@ int main(int argc, char** argv) {
   {
     AuditLog log(db->get(), &rhip::Clock::Real());
     // (1) A burst: what Append() costs the caller, and how fast the writer drains it.
-    constexpr int kBurst = 100000;
+    const int kBurst = burst;
     std::vector<double> append_us;
     append_us.reserve(kBurst);
     const auto start = Clock::now();
