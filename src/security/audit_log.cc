@@ -137,8 +137,8 @@ absl::Status AuditLog::WriteBatch(const std::vector<Queued>& batch) {
   return database_->Write([&](db::Session& s) -> absl::Status {
     // Locks the chain head until commit: another process's writer waits here and then reads
     // the head this transaction leaves, so the chain stays linear.
-    RETURN_IF_ERROR(s.Execute("UPDATE audit_chain_head SET seq = seq WHERE id = 1").status());
-    ASSIGN_OR_RETURN(db::Rows head, s.Query("SELECT seq, hash FROM audit_chain_head WHERE id = 1"));
+    ASSIGN_OR_RETURN(db::Rows head, s.Query("UPDATE audit_chain_head SET seq = seq WHERE id = 1 "
+                                            "RETURNING seq, hash"));
     if (head.size() != 1) return absl::InternalError("audit_chain_head has no row");
     int64_t seq = head[0].Int(0);
     std::string prev = head[0].Text(1);
