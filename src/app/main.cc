@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "CLI/CLI.hpp"
+#include "app/audit_command.h"
 #include "app/chinese_text_folding.h"
 #include "app/identity_commands.h"
 #include "app/reindex_command.h"
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
   rhip::app::AddReindexCommand(app, &reindex);
   rhip::app::IdentityConfig identity;
   rhip::app::AddIdentityCommands(app, &identity);
+  rhip::app::AuditConfig audit;
+  rhip::app::AddAuditCommand(app, &audit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("serve")) return rhip::app::RunServe(serve);
   if (app.got_subcommand("import")) return rhip::app::RunImport(import);
   if (app.got_subcommand("reindex")) return rhip::app::RunReindex(reindex);
+  if (app.got_subcommand("audit")) return rhip::app::RunAudit(audit);
   if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
   if (std::optional<int> code = rhip::app::RunIdentityCommands(identity)) return *code;
   return 2;

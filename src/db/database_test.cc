@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/status_macros.h"
 #include "db/internal/migrations.h"
-#include "db/testing/postgres_server.h"
+#include "db/testing/test_databases.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -30,35 +30,6 @@ void PrintTo(Engine engine, std::ostream* os) {
 namespace {
 
 using ::testing::HasSubstr;
-
-// One PostgreSQL server for the whole binary, started by the first test that needs it.
-class PostgresEnvironment : public ::testing::Environment {
- public:
-  static absl::StatusOr<PostgresTestServer*> Server() {
-    std::lock_guard lock(mu_);
-    if (server_ == nullptr && status_.ok()) {
-      absl::StatusOr<std::unique_ptr<PostgresTestServer>> started = PostgresTestServer::Start();
-      if (started.ok()) {
-        server_ = *std::move(started);
-      } else {
-        status_ = started.status();
-      }
-    }
-    if (!status_.ok()) return status_;
-    return server_.get();
-  }
-  void TearDown() override {
-    std::lock_guard lock(mu_);
-    server_.reset();
-  }
-
- private:
-  static inline std::mutex mu_;
-  static inline std::unique_ptr<PostgresTestServer> server_;
-  static inline absl::Status status_;
-};
-[[maybe_unused]] ::testing::Environment* const kPostgresEnvironment =
-    ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
 
 constexpr std::string_view kInsert =
     "INSERT INTO item (id, i, d, s) VALUES (:id, :i, :d, :s)";
@@ -77,22 +48,9 @@ class DatabaseTest : public ::testing::TestWithParam<Engine> {
                    }).ok());
   }
 
-  void TearDown() override {
-    db_.reset();
-    for (const std::string& dir : sqlite_dirs_) std::filesystem::remove_all(dir);
-  }
+  void TearDown() override { db_.reset(); }
 
-  absl::StatusOr<std::string> NewTarget() {
-    if (GetParam() == Engine::kSqlite) {
-      std::string pattern = (std::filesystem::temp_directory_path() / "rhip-db-XXXXXX").string();
-      if (mkdtemp(pattern.data()) == nullptr) return absl::InternalError("mkdtemp failed");
-      sqlite_dirs_.push_back(pattern);
-      return (std::filesystem::path(pattern) / "data").string();  // Open creates it
-    }
-    ASSIGN_OR_RETURN(PostgresTestServer * server, PostgresEnvironment::Server());
-    static std::atomic<int> counter = 0;
-    return server->CreateDatabase(absl::StrCat("test_", getpid(), "_", counter++));
-  }
+  absl::StatusOr<std::string> NewTarget() { return databases_.NewTarget(GetParam()); }
 
   absl::Status Reopen() {
     db_.reset();
@@ -126,7 +84,7 @@ class DatabaseTest : public ::testing::TestWithParam<Engine> {
 
   Options options_;
   std::unique_ptr<Database> db_;
-  std::vector<std::string> sqlite_dirs_;
+  TestDatabases databases_;
 };
 
 TEST_P(DatabaseTest, OpensAtNewestSchemaVersion) {
@@ -412,7 +370,7 @@ TEST_P(DatabaseTest, ManyDistinctStatementsOutgrowTheCache) {
 }
 
 TEST(PostgresTest, ReplacesConnectionsTheServerDropped) {
-  absl::StatusOr<PostgresTestServer*> server = PostgresEnvironment::Server();
+  absl::StatusOr<PostgresTestServer*> server = SharedPostgresServer();
   ASSERT_TRUE(server.ok()) << server.status();
   absl::StatusOr<std::string> uri = (*server)->CreateDatabase("dropped");
   ASSERT_TRUE(uri.ok()) << uri.status();

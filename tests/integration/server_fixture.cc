@@ -1,10 +1,9 @@
 #include "tests/integration/server_fixture.h"
 
 #include <atomic>
-#include <mutex>
 
 #include "core/strings.h"
-#include "db/testing/postgres_server.h"
+#include "db/testing/test_databases.h"
 
 namespace rhip::testing {
 
@@ -14,19 +13,13 @@ std::string EngineName(const ::testing::TestParamInfo<Engine>& info) {
 
 std::string FreshDatabaseUrl(Engine engine) {
   if (engine == Engine::kSqlite) return "";
-  static std::mutex mu;
-  static std::unique_ptr<db::PostgresTestServer> server;
   static std::atomic<int> counter{0};
-  std::lock_guard<std::mutex> lock(mu);
-  if (!server) {
-    auto started = db::PostgresTestServer::Start();
-    if (!started.ok()) {
-      ADD_FAILURE() << "cannot start PostgreSQL: " << started.status();
-      return "";
-    }
-    server = std::move(*started);
+  auto server = db::SharedPostgresServer();
+  if (!server.ok()) {
+    ADD_FAILURE() << "cannot start PostgreSQL: " << server.status();
+    return "";
   }
-  auto uri = server->CreateDatabase("rhip_test_" + std::to_string(counter++));
+  auto uri = (*server)->CreateDatabase("rhip_test_" + std::to_string(counter++));
   if (!uri.ok()) {
     ADD_FAILURE() << "cannot create database: " << uri.status();
     return "";

@@ -28,6 +28,23 @@ TEST(ApplyDialect, KeepsOtherBraces) {
   EXPECT_EQ(*out, kSql);
 }
 
+TEST(ApplyDialect, KeepsEngineOnlySectionsForTheirEngine) {
+  constexpr std::string_view kSql =
+      "A;{SQLITE_ONLY} S {BIGSERIAL_PK};{END_ONLY} B;{POSTGRES_ONLY} P;{END_ONLY} C;";
+  absl::StatusOr<std::string> sqlite = ApplyDialect(kSql, Engine::kSqlite);
+  ASSERT_TRUE(sqlite.ok()) << sqlite.status();
+  EXPECT_EQ(*sqlite, "A; S INTEGER PRIMARY KEY; B; C;");
+  absl::StatusOr<std::string> postgres = ApplyDialect(kSql, Engine::kPostgres);
+  ASSERT_TRUE(postgres.ok()) << postgres.status();
+  EXPECT_EQ(*postgres, "A; B; P; C;");
+}
+
+TEST(ApplyDialect, UnbalancedSectionsAreErrors) {
+  EXPECT_FALSE(ApplyDialect("{SQLITE_ONLY} x", Engine::kSqlite).ok());
+  EXPECT_FALSE(ApplyDialect("x {END_ONLY}", Engine::kPostgres).ok());
+  EXPECT_FALSE(ApplyDialect("{SQLITE_ONLY}{POSTGRES_ONLY}{END_ONLY}", Engine::kSqlite).ok());
+}
+
 TEST(ApplyDialect, UnknownTokenIsAnError) {
   absl::StatusOr<std::string> out = ApplyDialect("CREATE TABLE t (x {NO_SUCH})", Engine::kSqlite);
   EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
