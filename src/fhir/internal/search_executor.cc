@@ -177,9 +177,12 @@ class Includer {
         params.emplace_back(StrCat("i", params.size()), k);
         StrAppend(&key_list, key_list.empty() ? "" : ", ", ":", params.back().first);
       }
+      // "+x.p": with one key SQLite otherwise picks the primary key (p = ?) and reads every
+      // row of the parameter (80 ms for Observation:subject at 20k patients) instead of the
+      // page's rows through (rk, p).
       ASSIGN_OR_RETURN(db::Rows rows,
                        s_.Query(StrCat("SELECT DISTINCT x.ref FROM sp_reference x WHERE x.rk IN (",
-                                       rk_list, ") AND x.p IN (", key_list, ")"),
+                                       rk_list, ") AND +x.p IN (", key_list, ")"),
                                 search::ViewParams(params)));
       for (const db::Row& row : rows) {
         std::string ref = row.Text(0);
