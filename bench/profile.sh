@@ -22,7 +22,7 @@ mkdir -p "$out"
 bench_build
 bench_prepare
 load() {
-  "$build/bench_ingest" --server "127.0.0.1:$port" --synthea "$work/synthea" \
+  "$build/bench_ingest" --server "127.0.0.1:$port" --client "$bench_client" --synthea "$work/synthea" \
     --work-dir "$work/bench" --phases "$phase" --no-baselines "$@"
 }
 times="$(dirname "$0")/thread_times.py"

@@ -11,6 +11,6 @@ bench_prepare
 bench_start_server
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
 echo "rhip $(git -C "$root" rev-parse --short HEAD) (uncommitted files in the checkout: $(git -C "$root" status --porcelain | wc -l))"
-"$build/bench_ingest" --server "127.0.0.1:$port" --synthea "$work/synthea" \
+"$build/bench_ingest" --server "127.0.0.1:$port" --client "$bench_client" --synthea "$work/synthea" \
   --work-dir "$work/bench" "$@"
 echo "server data dir: $(du -sh "$work/server" | cut -f1)"

@@ -38,7 +38,7 @@ start_rhip() {
   local name="$1"
   shift
   rhip_port="$(free_port)"
-  "$rhip_bin" serve --listen "127.0.0.1:$rhip_port" "$@" > "$work/$name.log" 2>&1 &
+  RHIP_BOOTSTRAP_CLIENT="$bench_client" "$rhip_bin" serve --listen "127.0.0.1:$rhip_port" "$@" > "$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 300); do
     curl -fsS "http://127.0.0.1:$rhip_port/healthz" > /dev/null 2>&1 && return 0
@@ -69,7 +69,7 @@ done
 
 echo "machine: $(nproc) cores (shared with other users), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
 echo "rhip $rhip_bin; checkout $(git -C "$root" rev-parse --short HEAD) (uncommitted files: $(git -C "$root" status --porcelain | wc -l)); uptime: $(uptime)"
-"$build/bench_search" "${targets[@]}" "$@"
+"$build/bench_search" "${targets[@]}" --client "$bench_client" "$@"
 echo "uptime: $(uptime)"
 du -sh "$work"/sqlite "$work"/pg/data 2> /dev/null || true
 if [[ "${RHIP_KEEP:-}" == 1 ]]; then

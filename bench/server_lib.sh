@@ -1,5 +1,7 @@
 # Shared by bench/*.sh (source it): build, Synthea extraction, a fresh `rhip serve`.
 # Sets root, build, data, work, port, server_pid; removes work and stops the server on exit.
+# The server is started with RHIP_BOOTSTRAP_CLIENT=$bench_client; pass `--client "$bench_client"`
+# to bench_ingest / bench_search, or use bench_token for curl.
 # Environment: RHIP_BUILD_DIR (default build-bench), RHIP_SHARED_DATA (default
 # ../shared/data), RHIP_SERVE_ARGS (extra `rhip serve` options, e.g. "--workers 4").
 
@@ -8,6 +10,15 @@ build="${RHIP_BUILD_DIR:-$root/build-bench}"
 data="${RHIP_SHARED_DATA:-$root/../shared/data}"
 work=""
 server_pid=""
+# The full-access system client every bench server is started with (/fhir needs a token).
+bench_client="bench:bench-secret"
+
+# bench_token PORT: a bearer token for $bench_client from the server on PORT.
+bench_token() {
+  curl -fsS "http://127.0.0.1:$1/auth/token" \
+    -d "grant_type=client_credentials&client_id=${bench_client%%:*}&client_secret=${bench_client#*:}" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
+}
 
 bench_build() {
   [[ -f "$build/build.ninja" ]] || cmake -S "$root" -B "$build" -G Ninja > /dev/null
@@ -42,7 +53,7 @@ bench_prepare() {
 bench_start_server() {
   port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   # shellcheck disable=SC2086  # RHIP_SERVE_ARGS is a list of options
-  "$build/rhip" serve --data "$work/server" --listen "127.0.0.1:$port" ${RHIP_SERVE_ARGS:-} \
+  RHIP_BOOTSTRAP_CLIENT="$bench_client" "$build/rhip" serve --data "$work/server" --listen "127.0.0.1:$port" ${RHIP_SERVE_ARGS:-} \
     > "$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do

@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/json.h"
+#include "core/strings.h"
 
 namespace rhip::bench {
 
@@ -17,6 +19,7 @@ using tcp = asio::ip::tcp;
 
 struct HttpClient::Impl {
   std::string host;
+  std::string authorization;  // "Bearer ..." or empty
   std::string port;
   asio::io_context io;
   tcp::socket socket{io};
@@ -50,21 +53,24 @@ struct HttpClient::Impl {
   }
 };
 
-HttpClient::HttpClient(std::string host, uint16_t port) : impl_(std::make_unique<Impl>()) {
+HttpClient::HttpClient(std::string host, uint16_t port, std::string bearer_token)
+    : impl_(std::make_unique<Impl>()) {
   impl_->host = std::move(host);
   impl_->port = std::to_string(port);
+  if (!bearer_token.empty()) impl_->authorization = "Bearer " + bearer_token;
 }
 
 HttpClient::~HttpClient() = default;
 
 absl::StatusOr<HttpReply> HttpClient::Send(std::string_view method, std::string_view target,
-                                           std::string body) {
+                                           std::string body, std::string_view content_type) {
   http::request<http::string_body> req;
   req.method_string({method.data(), method.size()});
   req.target({target.data(), target.size()});
   req.version(11);
   req.set(http::field::host, impl_->host);
-  if (!body.empty()) req.set(http::field::content_type, "application/fhir+json");
+  if (!body.empty()) req.set(http::field::content_type, {content_type.data(), content_type.size()});
+  if (!impl_->authorization.empty()) req.set(http::field::authorization, impl_->authorization);
   req.body() = std::move(body);
   req.prepare_payload();
   HttpReply reply;
@@ -85,6 +91,26 @@ absl::StatusOr<HttpReply> HttpClient::Send(std::string_view method, std::string_
   }
   return absl::UnavailableError(absl::StrCat("HTTP ", std::string(method), " ",
                                              std::string(target), ": ", ec.message()));
+}
+
+absl::StatusOr<std::string> FetchClientToken(const std::string& host, uint16_t port,
+                                             std::string_view client) {
+  size_t colon = client.find(':');
+  if (colon == std::string_view::npos) return absl::InvalidArgumentError("client must be ID:SECRET");
+  HttpClient http(host, port);
+  // Bench client ids and secrets are plain tokens: no form escaping needed.
+  absl::StatusOr<HttpReply> reply =
+      http.Send("POST", "/auth/token",
+                StrCat("grant_type=client_credentials&client_id=", client.substr(0, colon),
+                       "&client_secret=", client.substr(colon + 1)),
+                "application/x-www-form-urlencoded");
+  if (!reply.ok()) return reply.status();
+  absl::StatusOr<json::Value> v = json::Parse(reply->body);
+  const std::string* token = v.ok() && v->is_object() ? v->FindString("access_token") : nullptr;
+  if (reply->status != 200 || token == nullptr) {
+    return absl::UnauthenticatedError(absl::StrCat("POST /auth/token: ", reply->status, " ", reply->body));
+  }
+  return *token;
 }
 
 }  // namespace rhip::bench

@@ -26,7 +26,7 @@ void OnClients(const Server& server, int clients, const std::function<void(HttpC
   std::vector<std::thread> threads;
   for (int i = 0; i < clients; ++i) {
     threads.emplace_back([&] {
-      HttpClient client(server.host, server.port);
+      HttpClient client(server.host, server.port, server.token);
       fn(client);
     });
   }
@@ -158,7 +158,7 @@ IngestResult Ingest(const Server& server, const std::vector<Bundle>& bundles, in
   const auto start = SteadyClock::now();
   size_t next = 0;
   {
-    HttpClient client(server.host, server.port);
+    HttpClient client(server.host, server.port, server.token);
     for (; next < bundles.size() && bundles[next].type == "batch"; ++next) {
       PostBundle(client, bundles[next], tally);
     }
@@ -226,7 +226,7 @@ RateResult SmallTransactions(const Server& server, int clients, double seconds) 
 
 absl::StatusOr<std::vector<std::string>> CreatePatients(const Server& server, int count) {
   constexpr int kPerBundle = 100;
-  HttpClient client(server.host, server.port);
+  HttpClient client(server.host, server.port, server.token);
   std::vector<std::string> ids;
   while (static_cast<int>(ids.size()) < count) {
     json::Array entries;

@@ -15,6 +15,7 @@ namespace rhip::bench {
 struct Server {
   std::string host;
   uint16_t port = 0;
+  std::string token;  // bearer token for /fhir; empty: none
 };
 
 // A request the server refused: a bundle, or an entry of a batch bundle.

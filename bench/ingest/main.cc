@@ -37,6 +37,7 @@ constexpr double kFdatasyncSeconds = 2;
 
 struct Config {
   std::string server = "127.0.0.1:8080";
+  std::string client;  // ID:SECRET of a system client; empty: send no token
   std::string synthea_dir;
   std::string work_dir;
   std::set<std::string> phases = {"ingest", "tx", "read"};
@@ -224,7 +225,8 @@ absl::Status ReadPhase(const Config& c, const Server& server) {
                  .script_args = {"ids", ids_file},
                  .threads = c.wrk_threads,
                  .connections = c.wrk_connections,
-                 .seconds = c.wrk_seconds};
+                 .seconds = c.wrk_seconds,
+                 .bearer_token = server.token};
   ASSIGN_OR_RETURN(WrkResult reads, RunWrk(wrk));
   std::printf("\n== read by id: GET /fhir/Patient/{random of %zu ids}, wrk -t%d -c%d -d%ds, keep-alive\n",
               ids.size(), c.wrk_threads, c.wrk_connections, c.wrk_seconds);
@@ -246,7 +248,7 @@ absl::Status ReadPhase(const Config& c, const Server& server) {
 
 // Fails fast when nothing answers, rather than timing a stream of connection errors.
 absl::Status CheckReady(const Server& server) {
-  HttpClient client(server.host, server.port);
+  HttpClient client(server.host, server.port, server.token);
   absl::StatusOr<HttpReply> reply = client.Send("GET", "/healthz");
   if (!reply.ok()) return reply.status();
   if (reply->status != 200) {
@@ -278,6 +280,9 @@ absl::Status RunPhase(absl::Status (*phase)(const Config&, const Server&), const
 
 absl::Status Run(const Config& c) {
   ASSIGN_OR_RETURN(Server server, ParseServer(c.server));
+  if (!c.client.empty()) {
+    ASSIGN_OR_RETURN(server.token, FetchClientToken(server.host, server.port, c.client));
+  }
   RETURN_IF_ERROR(CheckReady(server));
   std::filesystem::create_directories(c.work_dir);
   std::printf("rhip bench_ingest: server %s, load average at start %s\n", c.server.c_str(),
@@ -297,6 +302,8 @@ int main(int argc, char** argv) {
   bool no_baselines = false;
   CLI::App app{"Ingest, small-transaction and read-by-id benchmark for a running rhip serve"};
   app.add_option("--server", c.server, "rhip serve address HOST:PORT")->capture_default_str();
+  app.add_option("--client", c.client,
+                 "System client ID:SECRET (rhip's RHIP_BOOTSTRAP_CLIENT) whose token /fhir requests carry");
   app.add_option("--synthea", c.synthea_dir, "Directory with the extracted Synthea bundles");
   app.add_option("--work-dir", c.work_dir, "Scratch directory (raw SQLite baselines, id list)")
       ->required();

@@ -55,6 +55,9 @@ absl::StatusOr<WrkResult> RunWrk(const WrkOptions& options) {
                                    RHIP_BENCH_DIR "/ingest/read_by_id.lua",
                                    options.url,
                                    "--"};
+  if (!options.bearer_token.empty()) {
+    argv.insert(argv.begin() + 1, {"-H", absl::StrCat("Authorization: Bearer ", options.bearer_token)});
+  }
   argv.insert(argv.end(), options.script_args.begin(), options.script_args.end());
   WrkResult r;
   r.command = absl::StrJoin(argv, " ");

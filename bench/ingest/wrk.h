@@ -15,6 +15,7 @@ struct WrkOptions {
   int threads = 2;
   int connections = 32;
   int seconds = 10;
+  std::string bearer_token;  // non-empty: sent as Authorization with every request
 };
 
 struct WrkResult {

@@ -43,10 +43,12 @@ struct Target {
   std::string host;
   uint16_t port = 0;
   std::string db;  // the server's database (SQLite dir or postgresql:// URI); empty: no raw baseline
+  std::string token;  // bearer token for /fhir, fetched with Config::client
 };
 
 struct Config {
   std::vector<std::string> targets;  // NAME,HOST:PORT[,DB]
+  std::string client;  // ID:SECRET of a system client on every target; empty: send no token
   int patients = 100000;
   uint64_t seed = 1;
   int load_clients = 4;
@@ -122,7 +124,7 @@ LoadResult Load(const Target& t, const Population& population, int clients,
   result.started_utc = UtcNow();
   const auto start = SteadyClock::now();
   {
-    HttpClient client(t.host, t.port);
+    HttpClient client(t.host, t.port, t.token);
     auto reply = client.Send("POST", "/fhir", population.OrganizationsBundle());
     auto ids = reply.ok() ? ResponseIds(*reply) : absl::StatusOr<std::vector<std::string>>(reply.status());
     if (!ids.ok()) {
@@ -140,7 +142,7 @@ LoadResult Load(const Target& t, const Population& population, int clients,
   std::vector<std::thread> threads;
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      HttpClient client(t.host, t.port);
+      HttpClient client(t.host, t.port, t.token);
       for (int b; (b = cursor.fetch_add(1)) < bundles;) {
         Population::Bundle bundle = population.MakeBundle(b, *org_ids);
         auto reply = client.Send("POST", "/fhir", std::move(bundle.text));
@@ -345,7 +347,7 @@ ShapeResult RunShape(const Target& t, const Shape& shape, const Context& ctx, co
   std::vector<std::thread> threads;
   for (int c = 0; c < config.query_clients; ++c) {
     threads.emplace_back([&, c] {
-      HttpClient client(t.host, t.port);
+      HttpClient client(t.host, t.port, t.token);
       Rng rng(config.seed * 1000003 + salt * 101 + c);
       std::vector<double> mine;
       double my_matches = 0;
@@ -448,6 +450,9 @@ absl::Status Run(const Config& config) {
     t.host = f[1].substr(0, colon);
     t.port = static_cast<uint16_t>(port);
     if (f.size() > 2) t.db = f[2];
+    if (!config.client.empty()) {
+      ASSIGN_OR_RETURN(t.token, FetchClientToken(t.host, t.port, config.client));
+    }
     targets.push_back(std::move(t));
   }
   Population population(config.patients, config.seed);
@@ -553,6 +558,8 @@ int main(int argc, char** argv) {
   app.add_option("--target", config.targets, "NAME,HOST:PORT[,DB] of a running rhip serve (repeatable); DB "
                                              "(SQLite dir or postgresql:// URI) for the raw COUNT(*) baseline")
       ->required();
+  app.add_option("--client", config.client,
+                 "System client ID:SECRET (rhip's RHIP_BOOTSTRAP_CLIENT) whose token /fhir requests carry");
   app.add_option("--patients", config.patients, "Patients to generate and load")->capture_default_str();
   app.add_option("--seed", config.seed, "Generator seed")->capture_default_str();
   app.add_option("--load-clients", config.load_clients, "Loading connections")->capture_default_str();

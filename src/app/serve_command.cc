@@ -18,11 +18,13 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/metrics.h"
+#include "core/status_macros.h"
 #include "core/strings.h"
 #include "db/database.h"
 #include "fhir/bulk/bulk_rest.h"
 #include "fhir/bulk/bulk_service.h"
 #include "fhir/repository.h"
+#include "fhir/rest_access.h"
 #include "fhir/rest_handler.h"
 #include "fhir/search/reindex.h"
 #include "net/http_server.h"
@@ -120,9 +122,10 @@ net::HttpResponse PlainResponse(int status, std::string content_type, std::strin
 // Routes a request and records per-route metrics.
 class Router {
  public:
+  // REQUIRES: every pointer outlives the router.
   Router(const fhir::RestHandler* fhir, const fhir::bulk::BulkRestHandler* bulk,
-         const security::TokenEndpoint* token)
-      : fhir_(fhir), bulk_(bulk), token_(token) {}
+         const security::TokenEndpoint* token, const security::TokenService* tokens)
+      : fhir_(fhir), bulk_(bulk), token_(token), tokens_(tokens) {}
 
   net::HttpResponse Handle(const net::HttpRequest& req) const {
     auto start = std::chrono::steady_clock::now();
@@ -153,11 +156,18 @@ class Router {
       *route = p;
       return token_->Handle(req);
     }
+    bool fhir_path = p == "/fhir" || p.rfind("/fhir/", 0) == 0;
+    if (fhir_path) {
+      if (absl::Status allowed = Authorize(req); !allowed.ok()) {
+        *route = fhir::RestHandler::RouteLabel(req, "/fhir");
+        return fhir::ErrorHttpResponse(allowed);
+      }
+    }
     if (std::optional<net::HttpResponse> r = bulk_->Handle(req)) {
       *route = bulk_->RouteLabel(req);
       return *std::move(r);
     }
-    if (p == "/fhir" || p.rfind("/fhir/", 0) == 0) {
+    if (fhir_path) {
       *route = fhir::RestHandler::RouteLabel(req, "/fhir");
       return fhir_->Handle(req);
     }
@@ -168,7 +178,24 @@ class Router {
 
   const fhir::RestHandler* fhir_;
   const fhir::bulk::BulkRestHandler* bulk_;
+  // Every /fhir request but the CapabilityStatement needs a valid bearer token (401) whose
+  // scopes allow each type and action the request touches (403).
+  absl::Status Authorize(const net::HttpRequest& req) const {
+    if (fhir::IsPublicFhirRequest(req, "/fhir")) return absl::OkStatus();
+    ASSIGN_OR_RETURN(security::Principal principal, security::AuthenticateRequest(*tokens_, req));
+    for (const fhir::AccessNeed& need : fhir::RequiredAccess(req, "/fhir")) {
+      if (!security::ScopesAllow(principal.scopes, need.resource_type, need.action)) {
+        return MakeError(ErrorKind::kForbidden,
+                         StrCat("the token's scopes do not allow '", std::string(1, need.action),
+                                "' on ", need.resource_type == "*" ? "all resource types"
+                                                                   : need.resource_type));
+      }
+    }
+    return absl::OkStatus();
+  }
+
   const security::TokenEndpoint* token_;
+  const security::TokenService* tokens_;
 };
 
 // RHIP_BOOTSTRAP_CLIENT=ID:SECRET creates a full-access system client when no client has that
@@ -302,7 +329,7 @@ int RunServe(ServeConfig c) {
     return 1;
   }
   fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository, {"/fhir", c.public_url});
-  Router router(&rest, &bulk_rest, &token_endpoint);
+  Router router(&rest, &bulk_rest, &token_endpoint, &tokens);
 
   net::HttpServerOptions http;
   http.host = host;

@@ -523,6 +523,8 @@ net::HttpResponse ErrorHttpResponse(const absl::Status& status) {
   ErrorResponse err = ErrorResponseFor(status);
   net::HttpResponse resp = JsonResponse(err.http_status, json::Serialize(err.outcome));
   if (err.http_status == 503) resp.SetHeader("Retry-After", "1");
+  // RFC 6750 §3: a 401 names the scheme the client must use.
+  if (err.http_status == 401) resp.SetHeader("WWW-Authenticate", "Bearer realm=\"rhip\"");
   if (err.http_status == 405) resp.SetHeader("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE");
   return resp;
 }

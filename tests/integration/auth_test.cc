@@ -41,6 +41,15 @@ class AuthTest : public ServerTest {
     security::TokenService tokens(db->get(), &Clock::Real(), &ids);
     return tokens.Authenticate(token);
   }
+  // Adds client id with scopes (`rhip client add`) and makes http send its token.
+  void AuthorizeAsNewClient(const std::string& id, const std::string& scopes, HttpClient& http) {
+    std::string out;
+    ASSERT_EQ(Cli({"client", "add", id, "--scope", scopes}, &out), 0) << out;
+    HttpResult t = PostToken(StrCat("grant_type=client_credentials&client_id=", id,
+                                    "&client_secret=", Field(out, "client_secret")));
+    ASSERT_EQ(t.status, 200) << t.body;
+    http.SetDefaultHeader("Authorization", "Bearer " + *Json(t).FindString("access_token"));
+  }
   // The value after "NAME: " in `rhip client add` output.
   static std::string Field(const std::string& out, const std::string& name) {
     size_t at = out.find(name + ": ");
@@ -165,6 +174,82 @@ TEST(BootstrapClientTest, MalformedValueIsAUsageError) {
     EXPECT_EQ(out.find("secret"), std::string::npos) << out;
   }
   unsetenv("RHIP_BOOTSTRAP_CLIENT");
+}
+
+// /fhir requires a bearer token; only the CapabilityStatement stays public.
+TEST_P(AuthTest, FhirRequiresBearerToken) {
+  HttpClient anonymous("127.0.0.1", server().port());
+  HttpResult r = anonymous.Get("/fhir/Patient");
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_TRUE(r.Header("WWW-Authenticate").starts_with("Bearer")) << r.Header("WWW-Authenticate");
+  ExpectOutcome(r, "login");
+  EXPECT_EQ(anonymous.Send("POST", "/fhir/Patient", kPatient).status, 401);
+  EXPECT_EQ(anonymous.Get("/fhir/$export").status, 401);
+  EXPECT_EQ(anonymous.Get("/fhir/$bulk-status/x").status, 401);
+  EXPECT_EQ(anonymous.Send("POST", "/fhir", R"({"resourceType":"Bundle","type":"batch"})").status,
+            401);
+
+  r = anonymous.Send("GET", "/fhir/Patient", "", {{"Authorization", "Bearer not-a-token"}});
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_TRUE(r.Header("WWW-Authenticate").starts_with("Bearer"));
+  ExpectOutcome(r, "login");
+  EXPECT_EQ(anonymous.Send("GET", "/fhir/Patient", "", {{"Authorization", "Basic eDp5"}}).status,
+            401);
+
+  r = anonymous.Get("/fhir/metadata");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(*Json(r).FindString("resourceType"), "CapabilityStatement");
+  EXPECT_EQ(anonymous.Get("/healthz").status, 200);
+  EXPECT_EQ(anonymous.Get("/metrics").status, 200);
+
+  // The fixture's client sends the bootstrap client's token.
+  EXPECT_EQ(client().Get("/fhir/Patient").status, 200);
+}
+
+// A token whose scopes cover Patient reads and searches gets 403 for anything else.
+TEST_P(AuthTest, ScopesLimitTypesAndActions) {
+  HttpResult created = client().Send("POST", "/fhir/Patient", kPatient);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = *Json(created).FindString("id");
+  HttpClient reader("127.0.0.1", server().port());
+  ASSERT_NO_FATAL_FAILURE(AuthorizeAsNewClient("reader", "system/Patient.rs", reader));
+
+  EXPECT_EQ(reader.Get("/fhir/Patient/" + id).status, 200);
+  EXPECT_EQ(reader.Get("/fhir/Patient?gender=male").status, 200);
+  HttpResult r = reader.Get("/fhir/Observation");
+  EXPECT_EQ(r.status, 403) << r.body;
+  ExpectOutcome(r, "forbidden");
+  r = reader.Send("POST", "/fhir/Patient", kPatient);
+  EXPECT_EQ(r.status, 403) << r.body;
+  ExpectOutcome(r, "forbidden");
+  EXPECT_EQ(reader.Send("DELETE", "/fhir/Patient/" + id).status, 403);
+  EXPECT_EQ(reader.Get("/fhir/Patient/" + id + "/Observation").status, 403);
+  EXPECT_EQ(reader.Get("/fhir/$export").status, 403);
+  // A batch is checked entry by entry.
+  EXPECT_EQ(reader.Send("POST", "/fhir",
+                        R"({"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Patient/)" +
+                            id + R"("}}]})")
+                .status,
+            200);
+  EXPECT_EQ(reader.Send("POST", "/fhir",
+                        StrCat(R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":)",
+                               kPatient, R"(,"request":{"method":"POST","url":"Patient"}}]})"))
+                .status,
+            403);
+  // Nothing was created by the refused requests.
+  EXPECT_EQ(*Json(client().Get("/fhir/Patient")).Find("total")->AsInt64(), 1);
+}
+
+// Revoking a client ends its tokens at once.
+TEST_P(AuthTest, RevokedClientTokenIsRefused) {
+  HttpClient c("127.0.0.1", server().port());
+  ASSERT_NO_FATAL_FAILURE(AuthorizeAsNewClient("gone", "system/*.cruds", c));
+  EXPECT_EQ(c.Get("/fhir/Patient").status, 200);
+  std::string out;
+  ASSERT_EQ(Cli({"client", "revoke", "gone"}, &out), 0) << out;
+  HttpResult r = c.Get("/fhir/Patient");
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_TRUE(r.Header("WWW-Authenticate").starts_with("Bearer"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AuthTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),

@@ -257,6 +257,7 @@ TEST(BulkExportFilesTest, OutputIsSplitAtTheSizeLimit) {
   RhipProcess server(temp.path() + "/data");
   ASSERT_TRUE(server.Start({"--bulk-max-file-bytes", "300"}));
   HttpClient client("127.0.0.1", server.port());
+  EXPECT_TRUE(AuthorizeTestClient(client));
   for (int i = 0; i < 10; ++i) {
     std::string id = "s" + std::to_string(i);
     ASSERT_EQ(client.Send("PUT", "/fhir/Patient/" + id, R"({"resourceType":"Patient","id":")" + id + R"("})",

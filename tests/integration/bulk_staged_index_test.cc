@@ -190,6 +190,7 @@ TEST_P(StagedIndexTest, ServeBuildsRowsLeftByAnInterruptedLoad) {
   RhipProcess server(data_, db_url_);
   ASSERT_TRUE(server.Start()) << "rhip did not start; log: " << server.log_path();
   HttpClient client("127.0.0.1", server.port());
+  EXPECT_TRUE(AuthorizeTestClient(client));
   for (const std::string& query : {std::string("gender=female"),
                                    std::string("organization=Organization/org1")}) {
     HttpResult r = client.Get("/fhir/Patient?_summary=count&" + query);

@@ -47,6 +47,7 @@ TEST(CliTest, ConfigFileSettingsApply) {
   RhipProcess server(dir.path() + "/data");
   ASSERT_TRUE(server.Start({"--config", cfg}));
   HttpClient c("127.0.0.1", server.port());
+  EXPECT_TRUE(AuthorizeTestClient(c));
   std::string body = R"({"resourceType":"Patient","name":[{"text":")" + std::string(4000, 'x') + R"("}]})";
   EXPECT_EQ(c.Send("POST", "/fhir/Patient", body).status, 413);  // max_body_bytes from the file
   EXPECT_EQ(c.Send("POST", "/fhir/Patient", R"({"resourceType":"Patient"})").status, 201);

@@ -43,6 +43,7 @@ std::string IdOf(const std::string& body) {
 
 void Writer(uint16_t port, int round, int writer, std::atomic<bool>* stop, Ledger* ledger) {
   HttpClient c("127.0.0.1", port);
+  EXPECT_TRUE(AuthorizeTestClient(c));
   std::mt19937 rng(round * 100 + writer);
   std::vector<std::pair<std::string, std::string>> mine;  // id, last body
   for (int n = 0; !stop->load(); ++n) {
@@ -117,6 +118,7 @@ TEST(CrashTest, AcknowledgedWritesSurviveKillNine) {
     RhipProcess again(data);
     ASSERT_TRUE(again.Start()) << "restart after round " << round;
     HttpClient c("127.0.0.1", again.port());
+    EXPECT_TRUE(AuthorizeTestClient(c));
     for (; verified < ledger.acked.size(); ++verified) {
       const AckedVersion& a = ledger.acked[verified];
       HttpResult r = c.Get("/fhir/" + a.type_id + "/_history/" + a.version);

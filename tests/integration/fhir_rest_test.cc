@@ -277,6 +277,7 @@ TEST_P(FhirRestTest, ConcurrentConflictingUpdatesHaveOneWinner) {
   for (int i = 0; i < kClients; ++i) {
     threads.emplace_back([&, i] {
       HttpClient c("127.0.0.1", server().port());
+      EXPECT_TRUE(AuthorizeTestClient(c));
       statuses[i] = c.Send("PUT", "/fhir/Patient/" + id, body, {{"If-Match", "W/\"1\""}}).status;
     });
   }

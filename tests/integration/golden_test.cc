@@ -30,6 +30,7 @@ TEST(GoldenTest, OfficialR4ExamplesRoundTripThroughTheServer) {
   RhipProcess server(temp.path() + "/data");
   ASSERT_TRUE(server.Start());
   HttpClient c("127.0.0.1", server.port());
+  EXPECT_TRUE(AuthorizeTestClient(c));
   int stored = 0, refused = 0;
   for (const std::string& path : examples.JsonFiles()) {
     std::string name = std::filesystem::path(path).filename().string();

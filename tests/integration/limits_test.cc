@@ -13,6 +13,7 @@ TEST(LimitsTest, OversizedAndMalformedRequestsGetClearErrors) {
   RhipProcess server(temp.path() + "/data");
   ASSERT_TRUE(server.Start({"--max-body", "4096"}));
   HttpClient c("127.0.0.1", server.port());
+  EXPECT_TRUE(AuthorizeTestClient(c));
 
   std::string big = R"({"resourceType":"Patient","name":[{"text":")" + std::string(8000, 'x') + R"("}]})";
   HttpResult too_large = c.Send("POST", "/fhir/Patient", big);
@@ -27,6 +28,7 @@ TEST(LimitsTest, OversizedAndMalformedRequestsGetClearErrors) {
 
   // The server is still healthy afterwards.
   HttpClient fresh("127.0.0.1", server.port());
+  EXPECT_TRUE(AuthorizeTestClient(fresh));
   EXPECT_EQ(fresh.Get("/healthz").status, 200);
   EXPECT_EQ(server.Stop(), 0);
 }

@@ -489,6 +489,7 @@ TEST_P(SearchTest, PagingIsStableUnderConcurrentWrites) {
   std::atomic<bool> stop{false};
   std::thread writer([&] {
     HttpClient c("127.0.0.1", server().port());
+    EXPECT_TRUE(AuthorizeTestClient(c));
     while (!stop) {
       c.Send("POST", "/fhir/Patient", R"({"resourceType":"Patient","gender":"unknown","birthDate":"2012-01-01"})");
     }

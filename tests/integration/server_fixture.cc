@@ -32,9 +32,9 @@ void ServerTest::SetUp() {
   db_url_ = FreshDatabaseUrl(GetParam());
   if (GetParam() == Engine::kPostgres && db_url_.empty()) GTEST_SKIP() << "no PostgreSQL";
   server_ = std::make_unique<RhipProcess>(data_dir_, db_url_);
-  server_->SetEnv("RHIP_BOOTSTRAP_CLIENT", StrCat(kTestClientId, ":", kTestClientSecret));
   ASSERT_TRUE(server_->Start()) << "rhip did not start; log: " << server_->log_path();
   client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+  ASSERT_TRUE(AuthorizeTestClient(*client_)) << "no token for the test client";
 }
 
 void ServerTest::TearDown() {
@@ -48,6 +48,7 @@ void ServerTest::Restart() {
   server_ = std::make_unique<RhipProcess>(data_dir_, db_url_);
   ASSERT_TRUE(server_->Start()) << "rhip did not restart";
   client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+  ASSERT_TRUE(AuthorizeTestClient(*client_)) << "no token for the test client";
 }
 
 std::string ServerTest::AccessToken() {

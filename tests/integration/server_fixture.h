@@ -21,10 +21,6 @@ inline constexpr char kPatient[] =
 inline constexpr char kObservation[] =
     R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":120,"unit":"mm[Hg]"}})";
 
-// The system client every ServerTest server is started with (RHIP_BOOTSTRAP_CLIENT): full
-// access, so tests can get a token once /fhir requires one.
-inline constexpr char kTestClientId[] = "rhip-test";
-inline constexpr char kTestClientSecret[] = "rhip-test-secret";
 
 // A fresh database URL for the engine: "" for SQLite (the data dir), a new PostgreSQL
 // database on a server shared by the whole test program otherwise.
@@ -35,6 +31,7 @@ class ServerTest : public ::testing::TestWithParam<Engine> {
   void SetUp() override;
   void TearDown() override;
 
+  // Sends the bootstrap test client's bearer token with every request.
   HttpClient& client() { return *client_; }
   RhipProcess& server() { return *server_; }
   const std::string& data_dir() const { return data_dir_; }

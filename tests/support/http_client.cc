@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/strings.h"
@@ -59,12 +60,22 @@ bool HttpClient::Connect() {
   return true;
 }
 
+void HttpClient::SetDefaultHeader(const std::string& name, const std::string& value) {
+  std::erase_if(default_headers_, [&](const auto& h) { return EqualsIgnoreCase(h.first, name); });
+  if (!value.empty()) default_headers_.emplace_back(name, value);
+}
+
 HttpResult HttpClient::Send(const std::string& method, const std::string& target,
                             const std::string& body,
                             std::vector<std::pair<std::string, std::string>> headers) {
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host_ + ":" +
                     std::to_string(port_) + "\r\n";
   bool has_ct = false;
+  for (const auto& [dk, dv] : default_headers_) {
+    bool overridden = std::any_of(headers.begin(), headers.end(),
+                                  [&](const auto& h) { return EqualsIgnoreCase(h.first, dk); });
+    if (!overridden) headers.emplace_back(dk, dv);
+  }
   for (const auto& [k, v] : headers) {
     req += k + ": " + v + "\r\n";
     if (EqualsIgnoreCase(k, "Content-Type")) has_ct = true;

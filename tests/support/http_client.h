@@ -27,6 +27,10 @@ class HttpClient {
                   std::vector<std::pair<std::string, std::string>> headers = {});
   HttpResult Get(const std::string& target) { return Send("GET", target); }
 
+  // A header sent with every request unless Send's own headers name it (e.g. Authorization:
+  // a test passes its own to try a bad token). An empty value removes it.
+  void SetDefaultHeader(const std::string& name, const std::string& value);
+
   // Sends raw bytes and returns whatever comes back until the peer closes or timeout_ms.
   std::string SendRaw(const std::string& bytes, int timeout_ms = 2000);
 
@@ -35,6 +39,7 @@ class HttpClient {
   void Close();
   std::string host_;
   uint16_t port_;
+  std::vector<std::pair<std::string, std::string>> default_headers_;
   int fd_ = -1;
 };
 

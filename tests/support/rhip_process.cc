@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/json.h"
 #include "tests/support/http_client.h"
 
 namespace rhip::testing {
@@ -74,6 +75,25 @@ uint16_t FreePort() {
 RhipProcess::RhipProcess(std::string data_dir, std::string db_url)
     : data_dir_(std::move(data_dir)), db_url_(std::move(db_url)) {
   log_path_ = data_dir_ + ".log";
+  env_.emplace_back("RHIP_BOOTSTRAP_CLIENT", std::string(kTestClientId) + ":" + kTestClientSecret);
+}
+
+std::string FetchTestToken(HttpClient& client) {
+  HttpResult r = client.Send("POST", "/auth/token",
+                             std::string("grant_type=client_credentials&client_id=") +
+                                 kTestClientId + "&client_secret=" + kTestClientSecret,
+                             {{"Content-Type", "application/x-www-form-urlencoded"}});
+  if (r.status != 200) return "";
+  absl::StatusOr<json::Value> v = json::Parse(r.body);
+  const std::string* token = v.ok() ? v->FindString("access_token") : nullptr;
+  return token != nullptr ? *token : "";
+}
+
+bool AuthorizeTestClient(HttpClient& client) {
+  std::string token = FetchTestToken(client);
+  if (token.empty()) return false;
+  client.SetDefaultHeader("Authorization", "Bearer " + token);
+  return true;
 }
 
 RhipProcess::~RhipProcess() {

@@ -24,6 +24,18 @@ class TempDir {
   std::string path_;
 };
 
+// The system client every RhipProcess is started with (RHIP_BOOTSTRAP_CLIENT): full access,
+// so tests can get a token now that /fhir requires one.
+inline constexpr char kTestClientId[] = "rhip-test";
+inline constexpr char kTestClientSecret[] = "rhip-test-secret";
+
+class HttpClient;
+// A token for the test client from POST /auth/token; "" when the server does not issue one.
+std::string FetchTestToken(HttpClient& client);
+// Makes every later request of client carry the test client's bearer token. False when no
+// token could be had.
+bool AuthorizeTestClient(HttpClient& client);
+
 // A free TCP port on 127.0.0.1 (bound then released; good enough for tests).
 uint16_t FreePort();
 
