@@ -4,6 +4,7 @@
 #include <atomic>
 #include <iostream>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <string>
@@ -41,9 +42,10 @@ std::string IdOf(const std::string& body) {
   return *v->FindString("id");
 }
 
-void Writer(uint16_t port, int round, int writer, std::atomic<bool>* stop, Ledger* ledger) {
+void Writer(uint16_t port, const std::string& token, int round, int writer,
+            std::atomic<bool>* stop, Ledger* ledger) {
   HttpClient c("127.0.0.1", port);
-  EXPECT_TRUE(AuthorizeTestClient(c));
+  c.SetDefaultHeader("Authorization", "Bearer " + token);
   std::mt19937 rng(round * 100 + writer);
   std::vector<std::pair<std::string, std::string>> mine;  // id, last body
   for (int n = 0; !stop->load(); ++n) {
@@ -105,10 +107,15 @@ TEST(CrashTest, AcknowledgedWritesSurviveKillNine) {
   for (int round = 0; round < kRounds; ++round) {
     RhipProcess server(data);
     ASSERT_TRUE(server.Start()) << "round " << round << " log " << server.log_path();
+    // One token per round, fetched before the clock starts: getting it costs an argon2id check,
+    // and the writers should spend the short window before the kill writing.
+    HttpClient auth("127.0.0.1", server.port());
+    const std::string token = FetchTestToken(auth);
+    ASSERT_FALSE(token.empty());
     std::atomic<bool> stop{false};
     std::vector<std::thread> writers;
     for (int w = 0; w < kWriters; ++w) {
-      writers.emplace_back(Writer, server.port(), round, w, &stop, &ledger);
+      writers.emplace_back(Writer, server.port(), std::cref(token), round, w, &stop, &ledger);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 250));
     server.Kill();
