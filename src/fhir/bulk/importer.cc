@@ -21,6 +21,7 @@
 #include "core/strings.h"
 #include "fhir/bulk/resource_reader.h"
 #include "fhir/operation_outcome.h"
+#include "fhir/reference.h"
 
 namespace rhip::fhir::bulk {
 namespace {
@@ -75,10 +76,7 @@ bool NeedsResolution(const json::Value& v) {
   if (v.is_object()) {
     for (const auto& [key, child] : v.as_object()) {
       if (key == "reference" && child.is_string()) {
-        const std::string& ref = child.as_string();
-        size_t q = ref.find('?');
-        if (ref.starts_with("urn:uuid:") || ref.starts_with("urn:oid:") ||
-            (q != std::string::npos && ref.find('/') > q)) {
+        if (IsPlaceholderReference(child.as_string()) || IsConditionalReference(child.as_string())) {
           return true;
         }
       } else if (NeedsResolution(child)) {

@@ -24,6 +24,7 @@
 #include "fhir/operation_outcome.h"
 #include "fhir/http_util.h"
 #include "fhir/model/structure_model.h"
+#include "fhir/reference.h"
 
 namespace rhip::fhir::internal {
 namespace {
@@ -250,18 +251,18 @@ class ReferenceResolver {
       *ref = it->second;
       return absl::OkStatus();
     }
-    if (ref->rfind("urn:uuid:", 0) == 0 || ref->rfind("urn:oid:", 0) == 0) {
+    if (IsPlaceholderReference(*ref)) {
       if (s_ == nullptr) needs_database_ = true;
       if (!strict_) return absl::OkStatus();
       return MakeError(ErrorKind::kInvalid,
                        StrCat("reference '", *ref, "' matches no fullUrl in the bundle"));
     }
-    size_t q = ref->find('?');
-    if (q == std::string::npos || ref->find('/') < q) return absl::OkStatus();
+    if (!IsConditionalReference(*ref)) return absl::OkStatus();
     if (s_ == nullptr) {
       needs_database_ = true;
       return absl::OkStatus();
     }
+    size_t q = ref->find('?');
     std::string type = ref->substr(0, q);
     if (!StructureModel::R4().IsResourceType(type)) {
       return MakeError(ErrorKind::kInvalid, StrCat("conditional reference '", *ref,
