@@ -29,9 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # start_rhip NAME [serve options]: a server on a free port; sets rhip_port.
 start_rhip() {

@@ -49,9 +49,17 @@ bench_prepare() {
   tar -xJf "$data/synthea-r4-dev.tar.xz" -C "$work/synthea"
 }
 
+# Prints a TCP port that is free on 127.0.0.1 now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Runs a command as the postgres user when run as root (initdb refuses root), else as is.
+as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
 # Starts `rhip serve` on a free port with data in $work/server; waits for /healthz.
 bench_start_server() {
-  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  port="$(free_port)"
   # shellcheck disable=SC2086  # RHIP_SERVE_ARGS is a list of options
   RHIP_BOOTSTRAP_CLIENT="$bench_client" "$build/rhip" serve --data "$work/server" --listen "127.0.0.1:$port" ${RHIP_SERVE_ARGS:-} \
     > "$work/server.log" 2>&1 &
@@ -72,12 +80,11 @@ bench_start_server() {
 pg_data=""
 start_pg() {
   local dir="$1" pg_bin="${RHIP_PG_BIN:-/usr/lib/postgresql/15/bin}" port
-  as_pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
   mkdir -p "$dir"
   [[ $EUID -ne 0 ]] || chown postgres: "$dir"
   chmod 711 "$(dirname "$dir")"
   pg_data="$dir/data"
-  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  port="$(free_port)"
   as_pg "$pg_bin/initdb" -D "$pg_data" -A trust -U postgres -E UTF8 --no-locale --no-sync \
     --no-instructions > "$dir/initdb.log"
   as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$dir/server.log" -w -t 30 -o \
@@ -89,12 +96,6 @@ start_pg() {
 
 stop_pg() {
   local pg_bin="${RHIP_PG_BIN:-/usr/lib/postgresql/15/bin}"
-  if [[ -n "$pg_data" ]]; then
-    if [[ $EUID -eq 0 ]]; then
-      runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop > /dev/null 2>&1 || true
-    else
-      "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop > /dev/null 2>&1 || true
-    fi
-  fi
+  [[ -z "$pg_data" ]] || as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop > /dev/null 2>&1 || true
   pg_data=""
 }
