@@ -13,6 +13,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "app/http_router.h"
 #include "app/store.h"
 #include "app/version.h"
 #include "core/clock.h"
@@ -28,6 +29,9 @@
 #include "fhir/rest_handler.h"
 #include "fhir/search/reindex.h"
 #include "net/http_server.h"
+#include "registry/organization_tree.h"
+#include "security/access_policy.h"
+#include "security/audit_log.h"
 #include "security/identity_store.h"
 #include "security/token_endpoint.h"
 #include "security/token_service.h"
@@ -110,93 +114,6 @@ bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
   *port = static_cast<uint16_t>(p);
   return true;
 }
-
-net::HttpResponse PlainResponse(int status, std::string content_type, std::string body) {
-  net::HttpResponse r;
-  r.status = status;
-  r.SetHeader("Content-Type", content_type);
-  r.body = std::move(body);
-  return r;
-}
-
-// Routes a request and records per-route metrics.
-class Router {
- public:
-  // REQUIRES: every pointer outlives the router.
-  Router(const fhir::RestHandler* fhir, const fhir::bulk::BulkRestHandler* bulk,
-         const security::TokenEndpoint* token, const security::TokenService* tokens)
-      : fhir_(fhir), bulk_(bulk), token_(token), tokens_(tokens) {}
-
-  net::HttpResponse Handle(const net::HttpRequest& req) const {
-    auto start = std::chrono::steady_clock::now();
-    std::string route;
-    net::HttpResponse resp = Dispatch(req, &route);
-    std::chrono::duration<double> d = std::chrono::steady_clock::now() - start;
-    Metrics& m = Metrics::Global();
-    m.Increment("rhip_http_requests_total",
-                {{"route", route}, {"method", req.method}, {"status", std::to_string(resp.status)}});
-    m.Observe("rhip_http_request_duration_seconds", {{"route", route}, {"method", req.method}},
-              d.count());
-    return resp;
-  }
-
- private:
-  net::HttpResponse Dispatch(const net::HttpRequest& req, std::string* route) const {
-    const std::string& p = req.path;
-    if (p == "/healthz") {
-      *route = p;
-      return PlainResponse(200, "text/plain; charset=utf-8", "ok\n");
-    }
-    if (p == "/metrics") {
-      *route = p;
-      return PlainResponse(200, "text/plain; version=0.0.4; charset=utf-8",
-                           Metrics::Global().RenderPrometheus());
-    }
-    if (p == "/auth/token") {
-      *route = p;
-      return token_->Handle(req);
-    }
-    bool fhir_path = p == "/fhir" || p.rfind("/fhir/", 0) == 0;
-    if (fhir_path) {
-      if (absl::Status allowed = Authorize(req); !allowed.ok()) {
-        *route = fhir::RestHandler::RouteLabel(req, "/fhir");
-        return fhir::ErrorHttpResponse(allowed);
-      }
-    }
-    if (std::optional<net::HttpResponse> r = bulk_->Handle(req)) {
-      *route = bulk_->RouteLabel(req);
-      return *std::move(r);
-    }
-    if (fhir_path) {
-      *route = fhir::RestHandler::RouteLabel(req, "/fhir");
-      return fhir_->Handle(req);
-    }
-    *route = "other";
-    return fhir::ErrorHttpResponse(
-        MakeError(ErrorKind::kNotFound, StrCat("no route for ", req.path)));
-  }
-
-  const fhir::RestHandler* fhir_;
-  const fhir::bulk::BulkRestHandler* bulk_;
-  // Every /fhir request but the CapabilityStatement needs a valid bearer token (401) whose
-  // scopes allow each type and action the request touches (403).
-  absl::Status Authorize(const net::HttpRequest& req) const {
-    if (fhir::IsPublicFhirRequest(req, "/fhir")) return absl::OkStatus();
-    ASSIGN_OR_RETURN(security::Principal principal, security::AuthenticateRequest(*tokens_, req));
-    for (const fhir::AccessNeed& need : fhir::RequiredAccess(req, "/fhir")) {
-      if (!security::ScopesAllow(principal.scopes, need.resource_type, need.action)) {
-        return MakeError(ErrorKind::kForbidden,
-                         StrCat("the token's scopes do not allow '", std::string(1, need.action),
-                                "' on ", need.resource_type == "*" ? "all resource types"
-                                                                   : need.resource_type));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  const security::TokenEndpoint* token_;
-  const security::TokenService* tokens_;
-};
 
 // RHIP_BOOTSTRAP_CLIENT=ID:SECRET creates a full-access system client when no client has that
 // id, so a fresh deployment can get its first token. The secret is never printed.
@@ -329,7 +246,15 @@ int RunServe(ServeConfig c) {
     return 1;
   }
   fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository, {"/fhir", c.public_url});
-  Router router(&rest, &bulk_rest, &token_endpoint, &tokens);
+  security::AuditLog audit(database, &Clock::Real());
+  registry::OrganizationTree org_tree(repository, &Clock::Real());
+  security::AccessPolicy policy(database, &org_tree);
+  Router router({.fhir = &rest,
+                 .bulk = &bulk_rest,
+                 .token = &token_endpoint,
+                 .tokens = &tokens,
+                 .policy = &policy,
+                 .audit = &audit});
 
   net::HttpServerOptions http;
   http.host = host;

@@ -49,6 +49,11 @@ struct BulkResult {
   int64_t version = 0;
 };
 
+struct Visibility {
+  bool visible = false;
+  std::string patient;  // "Patient/ID" the resource belongs to (itself for a Patient), or ""
+};
+
 // Version precondition from If-Match (W/"n" or "n").
 using ExpectedVersion = std::optional<int64_t>;
 
@@ -96,6 +101,11 @@ class Repository {
   virtual absl::StatusOr<StoredResource> Read(std::string_view type, std::string_view id) = 0;
   virtual absl::StatusOr<StoredResource> VRead(std::string_view type, std::string_view id,
                                                int64_t version) = 0;
+
+  // Whether the current, non-deleted resource type/id exists and `access` admits it (an
+  // empty predicate admits every resource), and the Patient it belongs to. One statement.
+  virtual absl::StatusOr<Visibility> CheckVisible(std::string_view type, std::string_view id,
+                                                  const search::AccessPredicate& access) = 0;
 
   // Server-assigned id. With if_none_exist (a query such as "identifier=sys|v"), an existing
   // single match is returned instead of creating; several matches fail with 412.
@@ -146,9 +156,11 @@ class Repository {
       const std::function<void(int64_t rows_done, int64_t rows_total)>& progress = {}) = 0;
 
   // Processes a Bundle of type batch or transaction and returns the response Bundle.
-  // base_url (e.g. http://host/fhir) prefixes fullUrl and Location values.
-  virtual absl::StatusOr<json::Value> ProcessBundle(json::Value bundle,
-                                                    std::string_view base_url) = 0;
+  // base_url (e.g. http://host/fhir) prefixes fullUrl and Location values. `access` applies
+  // to its GET entries (searches, and reads: 403 when not admitted); writes are the caller's
+  // to check (fhir/personal_data_access.h).
+  virtual absl::StatusOr<json::Value> ProcessBundle(json::Value bundle, std::string_view base_url,
+                                                    const search::AccessPredicate& access) = 0;
 };
 
 }  // namespace rhip::fhir

@@ -1,3 +1,4 @@
+#include "fhir/personal_data_access.h"
 #include "fhir/rest_handler.h"
 
 #include <string_view>
@@ -130,7 +131,8 @@ int HistoryStatus(const StoredResource& r) {
 
 class Dispatcher {
  public:
-  Dispatcher(Repository* repo, const Request& req) : repo_(repo), req_(req) {}
+  Dispatcher(Repository* repo, const Request& req, RequestAccess& access)
+      : repo_(repo), req_(req), access_(access) {}
 
   absl::StatusOr<net::HttpResponse> Run(const std::string& capability_statement) {
     const auto& seg = req_.segments;
@@ -204,6 +206,7 @@ class Dispatcher {
         return MakeError(ErrorKind::kNotFound, StrCat("no version '", seg[3], "'"));
       }
       ASSIGN_OR_RETURN(StoredResource r, repo_->VRead(type, id, vid));
+      RETURN_IF_ERROR(CheckReadable(type, id));
       return ResourceResponse(200, std::move(r), req_, false);
     }
     return MakeError(ErrorKind::kNotFound, StrCat("no FHIR route for ", req_.http.path));
@@ -217,8 +220,51 @@ class Dispatcher {
 
   absl::StatusOr<ExpectedVersion> IfMatch() { return ParseETag(req_.http.Header("If-Match")); }
 
+  // A restricted principal reads a resident's data only inside its scope (403 otherwise,
+  // after the 404/410 a missing resource gets). Records the resource and its patient.
+  absl::Status CheckReadable(const std::string& type, const std::string& id) {
+    access_.Touched(type, id);
+    if (!IsPersonalDataType(type)) return absl::OkStatus();
+    if (type == "Patient" && !access_.restricted()) {
+      access_.patient = StrCat("Patient/", id);
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(Visibility v, repo_->CheckVisible(type, id, access_.predicate));
+    // Unrestricted: the lookup only names the patient (a deleted resource has none).
+    if (!v.visible && access_.restricted()) return OutsideAccessError(type, id);
+    access_.patient = v.patient;
+    return absl::OkStatus();
+  }
+
+  // Writes by a restricted principal: the resource as it is now must be in scope (when it
+  // exists), and so must the new content.
+  absl::Status CheckWritable(const std::string& type, const std::string& id,
+                             const json::Value* content) {
+    if (!id.empty()) access_.Touched(type, id);
+    if (!access_.restricted() || !IsPersonalDataType(type)) return absl::OkStatus();
+    if (!id.empty()) {
+      ASSIGN_OR_RETURN(Visibility exists, repo_->CheckVisible(type, id, {}));
+      if (exists.visible) {
+        ASSIGN_OR_RETURN(Visibility v, repo_->CheckVisible(type, id, access_.predicate));
+        if (!v.visible) return OutsideAccessError(type, id);
+        access_.patient = v.patient;
+      }
+    }
+    if (content == nullptr) return absl::OkStatus();
+    return CheckWritableContent(*repo_, *content, access_.scope, access_.predicate);
+  }
+
+  absl::Status RefuseConditionalWhenRestricted(const std::string& type) {
+    if (!access_.restricted() || !IsPersonalDataType(type)) return absl::OkStatus();
+    return MakeError(ErrorKind::kForbidden,
+                     StrCat("conditional writes of ", type,
+                            " need region-wide access; use the resource's id "
+                            "(按条件修改居民数据需要全区域权限，请按 id 修改)"));
+  }
+
   absl::StatusOr<net::HttpResponse> Read(const std::string& type, const std::string& id) {
     ASSIGN_OR_RETURN(StoredResource r, repo_->Read(type, id));
+    RETURN_IF_ERROR(CheckReadable(type, id));
     std::string_view inm = req_.http.Header("If-None-Match");
     if (!inm.empty()) {
       auto expected = ParseETag(inm);
@@ -251,13 +297,23 @@ class Dispatcher {
     std::string_view if_none_exist = req_.http.Header("If-None-Exist");
     // A client id on create is ignored, as the specification requires.
     body.as_object().Erase("id");
+    if (access_.restricted() && type == "Patient" && body.Find("managingOrganization") == nullptr &&
+        access_.scope.own.size() == 1) {
+      // A resident registered by a clinic is managed by it unless the request says otherwise.
+      json::Object managing;
+      managing.Set("reference", StrCat("Organization/", access_.scope.own.front()));
+      body.as_object().Set("managingOrganization", std::move(managing));
+    }
+    RETURN_IF_ERROR(CheckWritable(type, "", &body));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Create(std::move(body), if_none_exist));
+    access_.Touched(type, w.resource.id);
     return ResourceResponse(w.created ? 201 : 200, std::move(w.resource), req_, true);
   }
 
   absl::StatusOr<net::HttpResponse> Update(const std::string& type, const std::string& id) {
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
+    RETURN_IF_ERROR(CheckWritable(type, id, &body));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Update(type, id, std::move(body), expected));
     return ResourceResponse(w.created ? 201 : 200, std::move(w.resource), req_, true);
   }
@@ -266,6 +322,7 @@ class Dispatcher {
     if (req_.http.query.empty()) {
       return MakeError(ErrorKind::kInvalid, "PUT on a type needs search criteria (conditional update)");
     }
+    RETURN_IF_ERROR(RefuseConditionalWhenRestricted(type));
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     ASSIGN_OR_RETURN(WriteResult w,
@@ -287,12 +344,14 @@ class Dispatcher {
     }
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
+    RETURN_IF_ERROR(CheckWritable(type, id, nullptr));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Patch(type, id, format, body, expected));
     return ResourceResponse(200, std::move(w.resource), req_, false);
   }
 
   absl::StatusOr<net::HttpResponse> Delete(const std::string& type, const std::string& id) {
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
+    RETURN_IF_ERROR(CheckWritable(type, id, nullptr));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Delete(type, id, expected));
     net::HttpResponse resp;
     resp.status = 204;
@@ -304,6 +363,7 @@ class Dispatcher {
     if (req_.http.query.empty()) {
       return MakeError(ErrorKind::kInvalid, "DELETE on a type needs search criteria");
     }
+    RETURN_IF_ERROR(RefuseConditionalWhenRestricted(type));
     RETURN_IF_ERROR(repo_->ConditionalDelete(type, req_.http.query, 1).status());
     net::HttpResponse resp;
     resp.status = 204;
@@ -345,6 +405,8 @@ class Dispatcher {
     input.lenient = req_.http.Header("Prefer").find("handling=lenient") != std::string_view::npos;
     input.compartment_id = compartment_id;
     input.everything = everything;
+    input.access = access_.predicate;
+    if (!compartment_id.empty()) access_.patient = StrCat("Patient/", compartment_id);
     if (everything) {
       // $everything takes _since (an instant), _type and _count; they map onto the search.
       QueryParams mapped;
@@ -396,13 +458,26 @@ class Dispatcher {
       AppendEntry(r, req_.base_url, StrCat(",\"search\":{\"mode\":\"", mode, "\"}"), &body);
       return absl::OkStatus();
     };
-    for (StoredResource& r : result.matches) RETURN_IF_ERROR(add(r, "match"));
-    for (StoredResource& r : result.included) RETURN_IF_ERROR(add(r, "include"));
+    for (StoredResource& r : result.matches) {
+      access_.Touched(r.type, r.id);
+      RETURN_IF_ERROR(add(r, "match"));
+    }
+    for (StoredResource& r : result.included) {
+      access_.Touched(r.type, r.id);
+      RETURN_IF_ERROR(add(r, "include"));
+    }
     body.append("]}");
     return JsonResponse(200, std::move(body));
   }
 
   absl::StatusOr<net::HttpResponse> History(const std::string& type, const std::string& id) {
+    if (!id.empty()) {
+      RETURN_IF_ERROR(CheckReadable(type, id));
+    } else if (access_.restricted() && (type.empty() || IsPersonalDataType(type))) {
+      // History lists versions across residents, which the scope predicate cannot filter.
+      return MakeError(ErrorKind::kForbidden,
+                       "history across residents needs region-wide access (跨居民的历史记录需要全区域权限)");
+    }
     HistoryRequest hr;
     hr.type = type;
     hr.id = id;
@@ -454,12 +529,54 @@ class Dispatcher {
 
   absl::StatusOr<net::HttpResponse> Bundle() {
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
-    ASSIGN_OR_RETURN(json::Value response, repo_->ProcessBundle(std::move(body), req_.base_url));
+    if (access_.restricted()) RETURN_IF_ERROR(CheckBundleWrites(body));
+    ASSIGN_OR_RETURN(json::Value response,
+                     repo_->ProcessBundle(std::move(body), req_.base_url, access_.predicate));
     return JsonResponse(200, json::Serialize(response));
+  }
+
+  // A restricted principal's Bundle: every write entry is checked as the single write
+  // would be, before anything runs. References to entries of the same Bundle (urn:uuid) are
+  // refused: whether they lead to a resident in scope is only known once it has run.
+  absl::Status CheckBundleWrites(const json::Value& bundle) {
+    const json::Value* entries = bundle.Find("entry");
+    if (entries == nullptr || !entries->is_array()) return absl::OkStatus();
+    for (const json::Value& entry : entries->as_array()) {
+      const json::Value* request = entry.Find("request");
+      const std::string* method = request == nullptr ? nullptr : request->FindString("method");
+      const std::string* url = request == nullptr ? nullptr : request->FindString("url");
+      if (method == nullptr || url == nullptr || *method == "GET" || *method == "HEAD") continue;
+      std::string_view path = *url;
+      if (path.starts_with(req_.base_url)) path.remove_prefix(req_.base_url.size());
+      while (path.starts_with("/")) path.remove_prefix(1);
+      std::string type(path.substr(0, path.find_first_of("/?")));
+      if (path.find('?') != std::string_view::npos) {
+        RETURN_IF_ERROR(RefuseConditionalWhenRestricted(type));
+      }
+      std::string id;
+      if (size_t slash = path.find('/'); slash != std::string_view::npos && *method != "POST") {
+        id = std::string(path.substr(slash + 1, path.find_first_of("/?", slash + 1) - slash - 1));
+      }
+      const json::Value* resource = entry.Find("resource");
+      bool has_content = resource != nullptr && (*method == "POST" || *method == "PUT");
+      if (has_content && IsPersonalDataType(type) && ReferencesBundlePlaceholder(*resource)) {
+        return MakeError(ErrorKind::kForbidden,
+                         "with org-unit restricted access, Bundle entries must reference residents "
+                         "by Patient/id, not urn:uuid placeholders (受限访问时请以 Patient/id 引用居民)");
+      }
+      RETURN_IF_ERROR(CheckWritable(type, id, has_content ? resource : nullptr));
+    }
+    return absl::OkStatus();
+  }
+
+  static bool ReferencesBundlePlaceholder(const json::Value& resource) {
+    std::string text = json::Serialize(resource);
+    return text.find("\"reference\":\"urn:") != std::string::npos;
   }
 
   Repository* repo_;
   const Request& req_;
+  RequestAccess& access_;
   QueryParams params_;
 };
 
@@ -483,7 +600,8 @@ RestHandler::RestHandler(Repository* repository, RestOptions options)
       BuildCapabilityStatement(options_.software_version, options_.public_base_url));
 }
 
-net::HttpResponse RestHandler::Handle(const net::HttpRequest& request) const {
+net::HttpResponse RestHandler::Handle(const net::HttpRequest& request,
+                                      RequestAccess& access) const {
   Request req{request, {}, {}};
   std::string_view path = request.path;
   path.remove_prefix(std::min(path.size(), options_.base_path.size()));
@@ -493,7 +611,7 @@ net::HttpResponse RestHandler::Handle(const net::HttpRequest& request) const {
     std::string_view host = request.Header("Host");
     req.base_url = StrCat("http://", host.empty() ? "localhost" : host, options_.base_path);
   }
-  Dispatcher d(repository_, req);
+  Dispatcher d(repository_, req, access);
   absl::StatusOr<net::HttpResponse> resp = d.Run(capability_statement_);
   if (!resp.ok()) return ErrorHttpResponse(resp.status());
   if (request.method == "HEAD") resp->body.clear();

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fhir/repository.h"
+#include "fhir/request_access.h"
 #include "net/http_message.h"
 
 namespace rhip::fhir {
@@ -21,8 +22,9 @@ class RestHandler {
   // REQUIRES: repository outlives the handler.
   RestHandler(Repository* repository, RestOptions options);
 
-  // Thread-safe.
-  net::HttpResponse Handle(const net::HttpRequest& request) const;
+  // Applies `access` to everything the request reads and writes, and records in it what was
+  // touched. Thread-safe.
+  net::HttpResponse Handle(const net::HttpRequest& request, RequestAccess& access) const;
 
   // A low-cardinality label for metrics: "/fhir/{type}/{id}", "/fhir/metadata", ...
   static std::string RouteLabel(const net::HttpRequest& request, std::string_view base_path);

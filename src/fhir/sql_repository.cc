@@ -79,6 +79,11 @@ class SqlRepository : public Repository {
     return ReadTxn([&](db::Session& s) { return internal::DoVRead(s, type, id, version); });
   }
 
+  absl::StatusOr<Visibility> CheckVisible(std::string_view type, std::string_view id,
+                                          const search::AccessPredicate& access) override {
+    return ReadTxn([&](db::Session& s) { return internal::DoCheckVisible(s, type, id, access); });
+  }
+
   // Validation and index extraction are CPU work: done here, on the caller's thread, not in
   // the transaction (which on SQLite runs on the single writer).
   absl::StatusOr<WriteResult> Create(json::Value resource, std::string_view if_none_exist) override {
@@ -263,10 +268,11 @@ class SqlRepository : public Repository {
     });
   }
 
-  absl::StatusOr<json::Value> ProcessBundle(json::Value bundle,
-                                            std::string_view base_url) override {
+  absl::StatusOr<json::Value> ProcessBundle(json::Value bundle, std::string_view base_url,
+                                            const search::AccessPredicate& access) override {
     DbTimer t("bundle");
-    return internal::ProcessBundle(*db_, *clock_, validate_options_, std::move(bundle), base_url);
+    return internal::ProcessBundle(*db_, *clock_, validate_options_, std::move(bundle), base_url,
+                                   access);
   }
 
  private:

@@ -480,7 +480,7 @@ class Importer {
       bundle.Set("type", "batch");
       bundle.Set("entry", std::move(entries));
       ASSIGN_OR_RETURN(json::Value response,
-                       repo_.ProcessBundle(json::Value(std::move(bundle)), "urn:rhip:import"));
+                       repo_.ProcessBundle(json::Value(std::move(bundle)), "urn:rhip:import", {}));
       const json::Value* out = response.Find("entry");
       if (out == nullptr || !out->is_array() || out->as_array().size() != entry_items.size()) {
         return MakeError(ErrorKind::kInternal, "batch response does not match the request");

@@ -1,3 +1,4 @@
+#include "fhir/personal_data_access.h"
 #include "fhir/internal/bundle_processor.h"
 
 #include <algorithm>
@@ -297,12 +298,13 @@ absl::StatusOr<PatchFormat> PatchFormatOf(const json::Value& body) {
 
 // A GET Type?criteria entry: a searchset Bundle (first page, matches) as the entry's resource.
 absl::StatusOr<json::Value> SearchResponse(db::Session& s, Micros now, const Entry& e,
-                                           std::string_view base_url) {
+                                           std::string_view base_url,
+                                           const search::AccessPredicate& access) {
   ASSIGN_OR_RETURN(QueryParams params, ParseQueryParams(e.query));
   ASSIGN_OR_RETURN(search::SearchRequest request,
                    search::ParseSearchRequest(search::SearchParamRegistry::Default(), e.type, params));
   ASSIGN_OR_RETURN(SearchResult result,
-                   RunSearch(s, std::move(request), search::ActiveTextFolding(), now, {}));
+                   RunSearch(s, std::move(request), search::ActiveTextFolding(), now, access));
   json::Array found;
   for (const StoredResource& r : result.matches) {
     json::Object hit;
@@ -329,11 +331,16 @@ absl::StatusOr<json::Value> SearchResponse(db::Session& s, Micros now, const Ent
 
 // Runs one entry whose references are already resolved.
 absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
-                                     std::string_view base_url, const std::string& assigned_id) {
+                                     std::string_view base_url, const std::string& assigned_id,
+                                     const search::AccessPredicate& access) {
   if (e.method == "GET" || e.method == "HEAD") {
-    if (e.has_query || e.id.empty()) return SearchResponse(s, now, e, base_url);
+    if (e.has_query || e.id.empty()) return SearchResponse(s, now, e, base_url, access);
     ASSIGN_OR_RETURN(StoredResource r,
                      e.vid ? DoVRead(s, e.type, e.id, *e.vid) : DoRead(s, e.type, e.id));
+    if (!access.sql.empty()) {
+      ASSIGN_OR_RETURN(Visibility v, DoCheckVisible(s, e.type, e.id, access));
+      if (!v.visible) return OutsideAccessError(e.type, e.id);
+    }
     return ReadResponse(r, base_url, e.method == "GET");
   }
   if (e.method == "POST") {
@@ -420,7 +427,8 @@ void PrepareNewResources(std::vector<Entry>& entries, const std::vector<std::str
 }
 
 absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
-                                        std::vector<Entry> entries, std::string_view base_url) {
+                                        std::vector<Entry> entries, std::string_view base_url,
+                                        const search::AccessPredicate& access) {
   std::vector<json::Value> responses(entries.size());
   // Ids are drawn before the transaction: if it runs again, it assigns the same ones.
   std::vector<std::string> fresh(entries.size());
@@ -475,7 +483,7 @@ absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
       return MethodRank(entries[a].method) < MethodRank(entries[b].method);
     });
     for (size_t i : order) {
-      auto r = RunEntry(s, now, entries[i], base_url, assigned[i]);
+      auto r = RunEntry(s, now, entries[i], base_url, assigned[i], access);
       if (!r.ok()) return EntryError(i, r.status());
       responses[i] = std::move(*r);
     }
@@ -485,7 +493,7 @@ absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
 }
 
 absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vector<Entry> entries,
-                                  std::string_view base_url) {
+                                  std::string_view base_url, const search::AccessPredicate& access) {
   std::vector<json::Value> responses(entries.size());
   ReferenceResolver no_database(nullptr, {}, /*strict=*/false);  // a batch has no fullUrl links
   PrepareIndexRows(entries, no_database);
@@ -498,7 +506,7 @@ absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vec
       absl::Status st = e.error;
       if (st.ok() && e.resource.is_object()) st = resolver.Rewrite(&e.resource);
       absl::StatusOr<json::Value> r =
-          st.ok() ? RunEntry(s, now, e, base_url, "") : absl::StatusOr<json::Value>(st);
+          st.ok() ? RunEntry(s, now, e, base_url, "", access) : absl::StatusOr<json::Value>(st);
       if (!r.ok()) {
         RETURN_IF_ERROR(s.Execute("ROLLBACK TO SAVEPOINT rhip_batch_entry").status());
         responses[e.index] = ErrorEntry(r.status());
@@ -516,7 +524,8 @@ absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vec
 
 absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
                                           const ValidateOptions& options, json::Value bundle,
-                                          std::string_view base_url) {
+                                          std::string_view base_url,
+                                          const search::AccessPredicate& access) {
   if (!bundle.is_object() || bundle.FindString("resourceType") == nullptr ||
       *bundle.FindString("resourceType") != "Bundle") {
     return MakeError(ErrorKind::kInvalid, "POST to the base URL needs a Bundle");
@@ -528,8 +537,8 @@ absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
   bool transaction = *type == "transaction";
   ASSIGN_OR_RETURN(std::vector<Entry> entries, ParseEntries(bundle, base_url, transaction, WithCachedLookup(options)));
   ASSIGN_OR_RETURN(json::Value responses,
-                   transaction ? Transaction(db, clock, std::move(entries), base_url)
-                               : Batch(db, clock, std::move(entries), base_url));
+                   transaction ? Transaction(db, clock, std::move(entries), base_url, access)
+                               : Batch(db, clock, std::move(entries), base_url, access));
   json::Object out;
   out.Set("resourceType", "Bundle");
   out.Set("id", NewResourceId());

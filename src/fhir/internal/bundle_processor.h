@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "db/database.h"
 #include "fhir/model/validator.h"
+#include "fhir/search/query_compiler.h"
 
 namespace rhip::fhir::internal {
 
@@ -19,9 +20,10 @@ namespace rhip::fhir::internal {
 // Every POST and PUT entry is checked as a single create or update is, with the same options
 // (the repository's, whose profile_lookup finds the StructureDefinitions stored on the server),
 // before the transaction starts: a lookup that reads the database runs outside it. Each
-// profile URL is looked up once per bundle.
+// profile URL is looked up once per bundle. `access` restricts GET entries (Repository::ProcessBundle).
 absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
                                           const ValidateOptions& options, json::Value bundle,
-                                          std::string_view base_url);
+                                          std::string_view base_url,
+                                          const search::AccessPredicate& access);
 
 }  // namespace rhip::fhir::internal

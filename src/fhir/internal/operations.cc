@@ -1,3 +1,4 @@
+#include "fhir/personal_data_access.h"
 #include "fhir/internal/operations.h"
 
 #include <utility>
@@ -51,6 +52,26 @@ absl::StatusOr<WriteResult> Put(db::Session& s, Micros now, std::string_view typ
 }
 
 }  // namespace
+
+absl::StatusOr<Visibility> DoCheckVisible(db::Session& s, std::string_view type,
+                                          std::string_view id,
+                                          const search::AccessPredicate& access) {
+  search::BoundParams bound = access.params;
+  bound.emplace_back("vt", std::string(type));
+  bound.emplace_back("vi", std::string(id));
+  std::string sql = type == "Patient"
+                        ? "SELECT 'Patient/' || r.id"
+                        : StrCat("SELECT (SELECT x.ref FROM sp_reference x WHERE x.rk = r.rk AND "
+                                 "x.p IN ", CompartmentKeysSql(), " AND x.ref LIKE 'Patient/%' "
+                                 "ORDER BY x.ref LIMIT 1)");
+  StrAppend(&sql, " FROM resource r WHERE r.type = :vt AND r.id = :vi AND r.deleted = 0");
+  if (!access.sql.empty()) StrAppend(&sql, " AND (", access.sql, ")");
+  ASSIGN_OR_RETURN(db::Rows rows, s.Query(sql, search::ViewParams(bound)));
+  Visibility out;
+  out.visible = !rows.empty();
+  if (out.visible && !rows[0].IsNull(0)) out.patient = rows[0].Text(0);
+  return out;
+}
 
 absl::StatusOr<StoredResource> DoRead(db::Session& s, std::string_view type, std::string_view id) {
   // One statement: reads by id are the hottest path of all.

@@ -20,6 +20,10 @@
 namespace rhip::fhir::internal {
 
 absl::StatusOr<StoredResource> DoRead(db::Session& s, std::string_view type, std::string_view id);
+// Repository::CheckVisible inside a transaction.
+absl::StatusOr<Visibility> DoCheckVisible(db::Session& s, std::string_view type,
+                                          std::string_view id,
+                                          const search::AccessPredicate& access);
 // Reads a version; a deleted version is 410.
 absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, std::string_view id,
                                        int64_t version);

@@ -1,0 +1,107 @@
+#include "security/access_policy.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/error.h"
+#include "core/status_macros.h"
+#include "core/strings.h"
+
+namespace rhip::security {
+
+bool RolePermissions::Allows(std::string_view operation) const {
+  return std::any_of(operations.begin(), operations.end(),
+                     [&](const std::string& o) { return o == "*" || o == operation; });
+}
+
+absl::StatusOr<RolePermissions> ReadRolePermissions(db::Session& s,
+                                                    const std::vector<std::string>& roles) {
+  RolePermissions out;
+  std::set<std::string> operations;
+  for (const std::string& role : roles) {
+    ASSIGN_OR_RETURN(db::Rows rows, s.Query("SELECT target, actions FROM role_permission "
+                                            "WHERE role = :role ORDER BY target",
+                                            {{"role", role}}));
+    for (const db::Row& r : rows) {
+      std::string target = r.Text(0);
+      if (target == "*") operations.insert("*");
+      if (target.starts_with("$")) {
+        operations.insert(target);
+        continue;
+      }
+      Scope scope{"user", target, r.Text(1)};
+      if (std::none_of(out.scopes.begin(), out.scopes.end(),
+                       [&](const Scope& have) { return have.Covers(scope); })) {
+        out.scopes.push_back(std::move(scope));
+      }
+    }
+  }
+  out.operations.assign(operations.begin(), operations.end());
+  return out;
+}
+
+std::string_view OrgUnitId(std::string_view org_unit) {
+  constexpr std::string_view kPrefix = "Organization/";
+  if (org_unit.starts_with(kPrefix)) org_unit.remove_prefix(kPrefix.size());
+  return org_unit;
+}
+
+absl::StatusOr<Access> AccessPolicy::Resolve(const Principal& principal) const {
+  Access access;
+  access.principal = principal;
+  if (principal.kind == Principal::Kind::kClient) {
+    access.role = "client";
+    access.scopes = principal.scopes;
+    access.scope.unrestricted = true;
+    access.may_unmask = true;
+    return access;
+  }
+  std::vector<RoleAssignment> assignments;
+  RolePermissions permissions;
+  RETURN_IF_ERROR(db_->Read([&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(db::Rows user, s.Query("SELECT id FROM users WHERE login = :login AND "
+                                            "status = 'active'",
+                                            {{"login", principal.subject}}));
+    if (user.empty()) return InvalidCredentials();
+    ASSIGN_OR_RETURN(db::Rows rows, s.Query("SELECT role, org_unit FROM user_role WHERE "
+                                            "user_id = :id ORDER BY role, org_unit",
+                                            {{"id", user[0].Int(0)}}));
+    std::vector<std::string> roles;
+    for (const db::Row& r : rows) {
+      assignments.push_back({r.Text(0), r.Text(1)});
+      roles.push_back(r.Text(0));
+    }
+    ASSIGN_OR_RETURN(permissions, ReadRolePermissions(s, roles));
+    return absl::OkStatus();
+  }));
+  access.scopes = std::move(permissions.scopes);
+  access.may_unmask = permissions.Allows(kUnmaskPermission);
+  access.may_break_glass = permissions.Allows(kBreakGlassPermission);
+  std::set<std::string> area;
+  for (const RoleAssignment& a : assignments) {
+    if (a.org_unit == kWholeRegion) access.scope.unrestricted = true;
+    std::string id(OrgUnitId(a.org_unit));
+    if (std::find(access.scope.own.begin(), access.scope.own.end(), id) == access.scope.own.end()) {
+      access.scope.own.push_back(id);
+    }
+  }
+  if (!access.scope.unrestricted) {
+    for (const std::string& org : access.scope.own) {
+      ASSIGN_OR_RETURN(std::vector<std::string> below, org_tree_->Subtree(org));
+      area.insert(below.begin(), below.end());
+    }
+    access.scope.area.assign(area.begin(), area.end());
+  }
+  if (!assignments.empty()) {
+    access.role = assignments.front().role;
+    access.org_unit = assignments.front().org_unit;
+  }
+  // Several roles: the audit names them all, as the access is their union.
+  for (size_t i = 1; i < assignments.size(); ++i) {
+    StrAppend(&access.role, ",", assignments[i].role);
+    StrAppend(&access.org_unit, ",", assignments[i].org_unit);
+  }
+  return access;
+}
+
+}  // namespace rhip::security

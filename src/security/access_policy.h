@@ -1,0 +1,85 @@
+// The access policy: who may do what to which residents' data. A principal (a system client
+// or a staff user) resolves to an Access: the permissions of the user's roles (data in
+// role_permission, as SMART scopes) and the org units whose residents the user may see — each
+// assigned org unit and every organization below it in the org tree. The FHIR layer turns
+// the org scope into a predicate inside its SQL (fhir/personal_data_access.h); this module
+// knows no FHIR handlers and gets the org tree through the OrgTree interface, which the
+// registry implements.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "security/identity_store.h"
+#include "security/scopes.h"
+#include "security/token_service.h"
+
+namespace rhip::security {
+
+// Org unit in user_role that means "the whole region": no org-unit restriction.
+inline constexpr char kWholeRegion[] = "*";
+
+// Operation permissions in role_permission (target column). Stored on disk: do not rename.
+inline constexpr char kUnmaskPermission[] = "$unmask";         // see full ID numbers, phones, addresses
+inline constexpr char kBreakGlassPermission[] = "$break-glass";  // open a resident outside the org scope
+
+// The organization hierarchy (Organization.partOf), implemented by the registry.
+class OrgTree {
+ public:
+  virtual ~OrgTree() = default;
+  // The organization `org_id` and every organization below it, `org_id` first; just
+  // {org_id} when nothing is below it or it is unknown. Thread-safe.
+  virtual absl::StatusOr<std::vector<std::string>> Subtree(std::string_view org_id) const = 0;
+};
+
+// Whose residents a principal may see.
+struct OrgScope {
+  bool unrestricted = false;      // system clients and whole-region roles
+  std::vector<std::string> area;  // Organization ids: residents they manage are in scope
+  std::vector<std::string> own;   // the user's assigned org units themselves (consent: a
+                                  // resident who refuses sharing is still seen by these)
+};
+
+// What one authenticated principal may do.
+struct Access {
+  Principal principal;
+  std::string role;      // the role recorded in the audit trail ("client" for systems)
+  std::string org_unit;  // the org unit recorded in the audit trail
+  std::vector<Scope> scopes;  // resource permissions
+  OrgScope scope;
+  bool may_unmask = false;       // full identifiers in responses
+  bool may_break_glass = false;  // may open residents outside `scope` with a stated reason
+};
+
+class AccessPolicy {
+ public:
+  // REQUIRES: database and org_tree outlive the policy.
+  AccessPolicy(db::Database* database, const OrgTree* org_tree)
+      : db_(database), org_tree_(org_tree) {}
+
+  // System clients: their token's scopes, no org restriction, full identifiers. Users: the
+  // union of their roles' permissions and org units. kUnauthorized when the user no longer
+  // exists or is disabled.
+  absl::StatusOr<Access> Resolve(const Principal& principal) const;
+
+ private:
+  db::Database* db_;
+  const OrgTree* org_tree_;
+};
+
+// The permission rows of a role set as scopes ("user/Patient.crus"); operation targets
+// (starting with '$') are left out: they are not resource types. '*' covers every type.
+struct RolePermissions {
+  std::vector<Scope> scopes;
+  std::vector<std::string> operations;  // "$unmask", "$export" ... (or "*")
+  bool Allows(std::string_view operation) const;
+};
+absl::StatusOr<RolePermissions> ReadRolePermissions(db::Session& s,
+                                                    const std::vector<std::string>& roles);
+
+// An org unit as assigned ("Organization/123" or "123") as an Organization id.
+std::string_view OrgUnitId(std::string_view org_unit);
+
+}  // namespace rhip::security
