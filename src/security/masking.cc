@@ -71,8 +71,9 @@ void MaskContactPoint(json::Value& contact_point) {
   const std::string* system = contact_point.FindString("system");
   std::string_view s = system != nullptr ? std::string_view(*system) : std::string_view();
   bool digits = s == "phone" || s == "sms" || s == "fax" || s == "pager";
-  MaskString(contact_point.Find("value"),
-             digits ? MaskPhoneNumber : s == "email" ? MaskEmail : MaskIdentifierValue);
+  MaskString(contact_point.Find("value"), digits         ? MaskPhoneNumber
+                                          : s == "email" ? MaskEmail
+                                                         : MaskIdentifierValue);
 }
 
 // The text of the kept parts, largest first as Chinese addresses are written (北京市东城区),
@@ -109,7 +110,7 @@ bool IsDivisionExtension(const json::Value& ext) {
 void MaskAddress(json::Value& address) {
   if (!address.is_object()) return;
   static constexpr std::array<std::string_view, 16> kKept = {
-      "id",    "use",   "type",  "country",  "state",  "city",  "district",  "postalCode",
+      "id",     "use",  "type",  "country",  "state",  "city",  "district",  "postalCode",
       "period", "_use", "_type", "_country", "_state", "_city", "_district", "_postalCode"};
   json::Object& in = address.as_object();
   // Only an address that had detail gets a text, so none is made up for a bare city.

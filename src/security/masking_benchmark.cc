@@ -43,9 +43,8 @@ int main(int argc, char** argv) {
     if (!rhip::security::MaskResourceJson("Patient", &text).ok()) std::abort();
     sink += text.size();
   });
-  double baseline = MicrosPerCall(n, [&] {
-    sink += rhip::json::Serialize(*rhip::json::Parse(kPatient)).size();
-  });
+  double baseline =
+      MicrosPerCall(n, [&] { sink += rhip::json::Serialize(*rhip::json::Parse(kPatient)).size(); });
   double skip = MicrosPerCall(n, [&] {
     std::string text = kObservation;
     if (!rhip::security::MaskResourceJson("Observation", &text).ok()) std::abort();

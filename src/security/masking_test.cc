@@ -82,21 +82,22 @@ TEST(MaskingTest, PatientIdentifiersTelecomAddressNarrativePhoto) {
                               "extension":[{"url":"latitude","valueDecimal":39.9}]}]}],
     "photo":[{"contentType":"image/jpeg","data":"AAAA"}],
     "birthDate":"1990-03-07"})");
-  EXPECT_EQ(out,
-            std::string(R"({"resourceType":"Patient","id":"p1",)") +
-                R"("identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"1101**********1234"},)"
-                R"({"system":"https://rhip.cn/id/health-record","value":"********1234"}],)"
-                R"("name":[{"text":"张三","family":"张","given":["三"]}],)"
-                R"("telecom":[{"system":"phone","value":"138****5678","use":"mobile"},)"
-                R"({"system":"email","value":"z***@example.cn"},)"
-                R"({"system":"fax","value":"010-****-5678"},)"
-                R"({"system":"url","value":"***********************e.cn"}],)"
-                R"("address":[{"use":"home","line":["***","***"],"city":"北京市","district":"东城区",)"
-                R"("state":"北京市","postalCode":"100010","country":"CN",)"
-                R"("extension":[{"url":"https://rhip.cn/fhir/StructureDefinition/administrative-division",)"
-                R"("valueCode":"110101001"}],"text":"北京市东城区***"}],)"
-                R"("birthDate":"1990-03-07",)" +
-                kLabel + "}");
+  EXPECT_EQ(
+      out,
+      std::string(R"({"resourceType":"Patient","id":"p1",)") +
+          R"("identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"1101**********1234"},)"
+          R"({"system":"https://rhip.cn/id/health-record","value":"********1234"}],)"
+          R"("name":[{"text":"张三","family":"张","given":["三"]}],)"
+          R"("telecom":[{"system":"phone","value":"138****5678","use":"mobile"},)"
+          R"({"system":"email","value":"z***@example.cn"},)"
+          R"({"system":"fax","value":"010-****-5678"},)"
+          R"({"system":"url","value":"***********************e.cn"}],)"
+          R"("address":[{"use":"home","line":["***","***"],"city":"北京市","district":"东城区",)"
+          R"("state":"北京市","postalCode":"100010","country":"CN",)"
+          R"("extension":[{"url":"https://rhip.cn/fhir/StructureDefinition/administrative-division",)"
+          R"("valueCode":"110101001"}],"text":"北京市东城区***"}],)"
+          R"("birthDate":"1990-03-07",)" +
+          kLabel + "}");
 }
 
 TEST(MaskingTest, OddShapesAreLeftAloneOrMaskedSafely) {
@@ -106,16 +107,17 @@ TEST(MaskingTest, OddShapesAreLeftAloneOrMaskedSafely) {
     "address":[{"city":"Springfield","state":"IL"},{"text":"1 Main St, Springfield"}],
     "contact":[{"telecom":[{"system":"sms","value":"13987654321"}],
                 "address":{"line":["1 Main St"],"city":"Springfield"}}]})");
-  EXPECT_EQ(out,
-            std::string(R"({"resourceType":"Patient",)") +
-                R"("identifier":[{"system":"urn:oid:2.16.156.10011.1.3"},{"value":"*******7890"},"junk"],)"
-                // A telecom without a system is masked as an identifier.
-                R"("telecom":[{"system":"phone"},{"value":"*******5678"}],)"
-                // Without lines or text no text is made up; a text alone is replaced.
-                R"("address":[{"city":"Springfield","state":"IL"},{"text":"***"}],)"
-                R"("contact":[{"telecom":[{"system":"sms","value":"139****4321"}],)"
-                R"("address":{"line":["***"],"city":"Springfield","text":"Springfield ***"}}],)" +
-                kLabel + "}");
+  EXPECT_EQ(
+      out,
+      std::string(R"({"resourceType":"Patient",)") +
+          R"("identifier":[{"system":"urn:oid:2.16.156.10011.1.3"},{"value":"*******7890"},"junk"],)"
+          // A telecom without a system is masked as an identifier.
+          R"("telecom":[{"system":"phone"},{"value":"*******5678"}],)"
+          // Without lines or text no text is made up; a text alone is replaced.
+          R"("address":[{"city":"Springfield","state":"IL"},{"text":"***"}],)"
+          R"("contact":[{"telecom":[{"system":"sms","value":"139****4321"}],)"
+          R"("address":{"line":["***"],"city":"Springfield","text":"Springfield ***"}}],)" +
+          kLabel + "}");
 }
 
 TEST(MaskingTest, OtherPersonTypesAreMasked) {
@@ -152,13 +154,15 @@ TEST(MaskingTest, ContainedResourcesAreMaskedAndLabelTheContainer) {
   EXPECT_TRUE(MayNeedMasking("Observation", text));
   std::string masked = text;
   ASSERT_TRUE(MaskResourceJson("Observation", &masked).ok());
-  EXPECT_EQ(masked,
-            std::string(R"({"resourceType":"Observation","contained":[)") +
-                R"({"resourceType":"Patient","id":"p","identifier":[{"system":"urn:oid:2.16.156.10011.1.3",)"
-                R"("value":"1101**********1234"}],)" +
-                kLabel + R"(},{"resourceType":"Device","id":"d"}],)"
-                R"("subject":{"reference":"#p"},)" +
-                kLabel + "}");
+  EXPECT_EQ(
+      masked,
+      std::string(R"({"resourceType":"Observation","contained":[)") +
+          R"({"resourceType":"Patient","id":"p","identifier":[{"system":"urn:oid:2.16.156.10011.1.3",)"
+          R"("value":"1101**********1234"}],)" +
+          kLabel +
+          R"(},{"resourceType":"Device","id":"d"}],)"
+          R"("subject":{"reference":"#p"},)" +
+          kLabel + "}");
   // An Observation that contains no person stays as it was.
   std::string plain = R"({"resourceType":"Observation","contained":[{"resourceType":"Device"}]})";
   std::string copy = plain;
@@ -167,10 +171,11 @@ TEST(MaskingTest, ContainedResourcesAreMaskedAndLabelTheContainer) {
 }
 
 TEST(MaskingTest, PatientContainingARelatedPerson) {
-  std::string out = Masked(
-      R"({"resourceType":"Patient","contained":[{"resourceType":"RelatedPerson",)"
-      R"("telecom":[{"system":"email","value":"li@example.cn"}]}]})");
-  EXPECT_EQ(out, std::string(R"({"resourceType":"Patient","contained":[{"resourceType":"RelatedPerson",)") +
+  std::string out =
+      Masked(R"({"resourceType":"Patient","contained":[{"resourceType":"RelatedPerson",)"
+             R"("telecom":[{"system":"email","value":"li@example.cn"}]}]})");
+  EXPECT_EQ(out, std::string(
+                     R"({"resourceType":"Patient","contained":[{"resourceType":"RelatedPerson",)") +
                      R"("telecom":[{"system":"email","value":"l***@example.cn"}],)" + kLabel +
                      "}]," + kLabel + "}");
 }
@@ -180,9 +185,11 @@ TEST(MaskingTest, BundleEntriesAreMasked) {
       R"({"resourceType":"Bundle","type":"searchset","entry":[)"
       R"({"resource":{"resourceType":"Patient","telecom":[{"system":"phone","value":"13812345678"}]}},)"
       R"({"resource":{"resourceType":"Observation","status":"final"}}]})");
-  EXPECT_EQ(out, std::string(R"({"resourceType":"Bundle","type":"searchset","entry":[)") +
-                     R"({"resource":{"resourceType":"Patient","telecom":[{"system":"phone","value":"138****5678"}],)" +
-                     kLabel + R"(}},{"resource":{"resourceType":"Observation","status":"final"}}]})");
+  EXPECT_EQ(
+      out,
+      std::string(R"({"resourceType":"Bundle","type":"searchset","entry":[)") +
+          R"({"resource":{"resourceType":"Patient","telecom":[{"system":"phone","value":"138****5678"}],)" +
+          kLabel + R"(}},{"resource":{"resourceType":"Observation","status":"final"}}]})");
 }
 
 TEST(MaskingTest, MaskingTwiceAddsOneLabel) {
@@ -190,14 +197,16 @@ TEST(MaskingTest, MaskingTwiceAddsOneLabel) {
                         R"("security":[{"system":"x","code":"R"}]},"gender":"male"})");
   EXPECT_TRUE(MaskResource(v));
   EXPECT_TRUE(MaskResource(v));
-  EXPECT_EQ(json::Serialize(v),
-            R"({"resourceType":"Patient","meta":{"versionId":"3","security":[{"system":"x","code":"R"},)"
-            R"({"system":"http://terminology.hl7.org/CodeSystem/v3-ObservationValue","code":"MASKED",)"
-            R"("display":"masked"}]},"gender":"male"})");
+  EXPECT_EQ(
+      json::Serialize(v),
+      R"({"resourceType":"Patient","meta":{"versionId":"3","security":[{"system":"x","code":"R"},)"
+      R"({"system":"http://terminology.hl7.org/CodeSystem/v3-ObservationValue","code":"MASKED",)"
+      R"("display":"masked"}]},"gender":"male"})");
 }
 
 TEST(MaskingTest, JsonTextOfMaskedTypes) {
-  std::string text = R"({"resourceType":"Practitioner","telecom":[{"system":"phone","value":"13812345678"}]})";
+  std::string text =
+      R"({"resourceType":"Practitioner","telecom":[{"system":"phone","value":"13812345678"}]})";
   EXPECT_TRUE(MayNeedMasking("Practitioner", text));
   ASSERT_TRUE(MaskResourceJson("Practitioner", &text).ok());
   EXPECT_NE(text.find("138****5678"), std::string::npos) << text;

@@ -49,9 +49,8 @@ TEST(RoleAllowsTest, TargetAndActionShapes) {
 }
 
 TEST_F(RolePermissionTest, SeededOperationPermissions) {
-  for (const char* role :
-       {"system_admin", "doctor", "village_doctor", "public_health_worker", "public_health_staff",
-        "interface_system"}) {
+  for (const char* role : {"system_admin", "doctor", "village_doctor", "public_health_worker",
+                           "public_health_staff", "interface_system"}) {
     EXPECT_TRUE(Allows(role, "$unmask", 'r')) << role;
   }
   for (const char* role : {"nurse", "pharmacist", "cashier", "bureau_manager", "resident"}) {
@@ -102,9 +101,8 @@ TEST_F(RolePermissionTest, AddRoleThenGrant) {
   for (const RoleInfo& r : *roles) listed |= r.code == "school_doctor" && r.name_zh == "校医";
   EXPECT_TRUE(listed);
   // The new role can be given to a user.
-  EXPECT_TRUE(identities_
-                  ->AddUser("zhao", "Zhao", "Abcdef-12345", {{"school_doctor", "110101001"}})
-                  .ok());
+  EXPECT_TRUE(
+      identities_->AddUser("zhao", "Zhao", "Abcdef-12345", {{"school_doctor", "110101001"}}).ok());
   EXPECT_EQ(KindOf(identities_->AddRole("school_doctor", "x", "y")), ErrorKind::kConflict);
   EXPECT_EQ(KindOf(identities_->AddRole("School", "x", "y")), ErrorKind::kInvalid);
   EXPECT_EQ(KindOf(identities_->AddRole("nurse2", "", "y")), ErrorKind::kInvalid);

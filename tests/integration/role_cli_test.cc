@@ -86,8 +86,8 @@ TEST_P(RoleCliTest, AddCustomRole) {
   EXPECT_EQ(Role({"add", "x1", "only english"}, &out), 2) << out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, RoleCliTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
-                         EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, RoleCliTest,
+                         ::testing::Values(Engine::kSqlite, Engine::kPostgres), EngineName);
 
 }  // namespace
 }  // namespace rhip::testing
