@@ -7,6 +7,8 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/status_macros.h"
+#include "core/strings.h"
+#include "fhir/model/structure_model.h"
 #include "security/identity_store.h"
 #include "security/password.h"
 #include "security/scopes.h"
@@ -67,6 +69,16 @@ absl::StatusOr<std::string> NewPassword(const IdentityConfig& c, bool* generated
   return line;
 }
 
+// `rhip role list` and its older spelling `rhip user roles`: code, Chinese and English name.
+int PrintRoles(security::IdentityStore& ids, const char* command) {
+  auto roles = ids.ListRoles();
+  if (!roles.ok()) return Fail(command, roles.status());
+  for (const security::RoleInfo& r : *roles) {
+    std::cout << r.code << "\t" << r.name_zh << "\t" << r.name << "\n";
+  }
+  return 0;
+}
+
 int RunUser(const IdentityConfig& c, security::IdentityStore& ids) {
   if (c.user_add->parsed() || c.user_reset->parsed()) {
     const char* command = c.user_add->parsed() ? "user add" : "user reset";
@@ -97,16 +109,54 @@ int RunUser(const IdentityConfig& c, security::IdentityStore& ids) {
     }
     return 0;
   }
-  if (c.user_roles->parsed()) {
-    auto roles = ids.ListRoles();
-    if (!roles.ok()) return Fail("user roles", roles.status());
-    for (const security::RoleInfo& r : *roles) {
-      std::cout << r.code << "\t" << r.name_zh << "\t" << r.name << "\n";
+  if (c.user_roles->parsed()) return PrintRoles(ids, "user roles");
+  if (absl::Status st = ids.DisableUser(c.name); !st.ok()) return Fail("user disable", st);
+  std::cerr << "rhip user disable: disabled " << c.name << " and revoked its tokens\n";
+  return 0;
+}
+
+// A grant's target must name something that exists: a FHIR R4 resource type (the store only
+// checks the shape; security/ does not know the model), an operation, or '*'.
+absl::Status CheckGrantTarget(std::string_view target) {
+  if (target == "*" || target.starts_with("$") ||
+      fhir::StructureModel::R4().IsResourceType(target)) {
+    return absl::OkStatus();
+  }
+  return MakeError(ErrorKind::kInvalid,
+                   StrCat("unknown target '", target,
+                          "': expected a FHIR R4 resource type (Patient), an operation ($unmask) "
+                          "or *"));
+}
+
+int RunRole(const IdentityConfig& c, security::IdentityStore& ids) {
+  if (c.role_list->parsed()) return PrintRoles(ids, "role list");
+  if (c.role_show->parsed()) {
+    auto permissions = ids.RolePermissions(c.role);
+    if (!permissions.ok()) return Fail("role show", permissions.status());
+    std::cout << "target\tactions\n";
+    for (const security::Permission& p : *permissions) {
+      std::cout << p.target << "\t" << p.actions << "\n";
     }
     return 0;
   }
-  if (absl::Status st = ids.DisableUser(c.name); !st.ok()) return Fail("user disable", st);
-  std::cerr << "rhip user disable: disabled " << c.name << " and revoked its tokens\n";
+  if (c.role_grant->parsed()) {
+    absl::Status st = CheckGrantTarget(c.target);
+    if (st.ok()) st = ids.SetPermission(c.role, c.target, c.actions);
+    if (!st.ok()) return Fail("role grant", st);
+    std::cerr << "rhip role grant: " << c.role << " now has " << c.target << "." << c.actions << "\n";
+    return 0;
+  }
+  if (c.role_revoke->parsed()) {
+    if (absl::Status st = ids.RemovePermission(c.role, c.target); !st.ok()) {
+      return Fail("role revoke", st);
+    }
+    std::cerr << "rhip role revoke: " << c.role << " no longer has " << c.target << "\n";
+    return 0;
+  }
+  if (absl::Status st = ids.AddRole(c.role, c.display_name, c.name_zh); !st.ok()) {
+    return Fail("role add", st);
+  }
+  std::cerr << "rhip role add: added " << c.role << " (no permissions yet; see `rhip role grant`)\n";
   return 0;
 }
 
@@ -143,8 +193,32 @@ void AddIdentityCommands(CLI::App& app, IdentityConfig* c) {
     cmd->add_flag("--password-stdin", c->password_stdin,
                   "Read the password from the first line of stdin instead of generating one");
   }
+
+  CLI::App* role = app.add_subcommand("role", "Roles and their permissions");
+  role->require_subcommand(1);
+  c->role_list = role->add_subcommand("list", "List the roles");
+  c->role_show = role->add_subcommand("show", "List a role's permissions (target, actions)");
+  c->role_show->add_option("ROLE", c->role, "Role code")->required();
+  c->role_grant = role->add_subcommand(
+      "grant", "Set a role's actions on a target (replacing the actions it had there)");
+  c->role_grant->add_option("ROLE", c->role, "Role code")->required();
+  c->role_grant
+      ->add_option("TARGET", c->target,
+                   "A FHIR resource type, an operation such as $unmask, or * (everything)")
+      ->required();
+  c->role_grant->add_option("ACTIONS", c->actions, "Letters of cruds in that order, e.g. rs")
+      ->required();
+  c->role_revoke = role->add_subcommand("revoke", "Remove a role's permission on a target");
+  c->role_revoke->add_option("ROLE", c->role, "Role code")->required();
+  c->role_revoke->add_option("TARGET", c->target, "The target to remove")->required();
+  c->role_add = role->add_subcommand("add", "Add a custom role (with no permissions)");
+  c->role_add->add_option("CODE", c->role, "Role code: a-z 0-9 _ -, e.g. school_doctor")
+      ->required();
+  c->role_add->add_option("NAME", c->display_name, "English name")->required();
+  c->role_add->add_option("NAME_ZH", c->name_zh, "Chinese name")->required();
   for (CLI::App* cmd : {c->client_add, c->client_list, c->client_revoke, c->user_add, c->user_list,
-                        c->user_disable, c->user_reset, c->user_roles}) {
+                        c->user_disable, c->user_reset, c->user_roles, c->role_list, c->role_show,
+                        c->role_grant, c->role_revoke, c->role_add}) {
     AddStoreOptions(cmd, c);
   }
 }
@@ -153,14 +227,17 @@ std::optional<int> RunIdentityCommands(const IdentityConfig& c) {
   bool client = c.client_add->parsed() || c.client_list->parsed() || c.client_revoke->parsed();
   bool user = c.user_add->parsed() || c.user_list->parsed() || c.user_disable->parsed() ||
               c.user_reset->parsed() || c.user_roles->parsed();
-  if (!client && !user) return std::nullopt;
+  bool role = c.role_list->parsed() || c.role_show->parsed() || c.role_grant->parsed() ||
+              c.role_revoke->parsed() || c.role_add->parsed();
+  if (!client && !user && !role) return std::nullopt;
+  const char* command = client ? "client" : user ? "user" : "role";
   auto store = OpenStore(c.data_dir, c.db_url);
   if (!store.ok()) {
-    std::cerr << "rhip " << (client ? "client" : "user") << ": " << store.status().message() << "\n";
+    std::cerr << "rhip " << command << ": " << store.status().message() << "\n";
     return 1;
   }
   security::IdentityStore ids(store->database.get(), &Clock::Real());
-  return client ? RunClient(c, ids) : RunUser(c, ids);
+  return client ? RunClient(c, ids) : user ? RunUser(c, ids) : RunRole(c, ids);
 }
 
 }  // namespace rhip::app

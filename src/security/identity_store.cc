@@ -22,6 +22,13 @@ absl::Status NotFound(std::string_view what, std::string_view name) {
   return MakeError(ErrorKind::kNotFound, StrCat("no ", what, " '", name, "'"));
 }
 
+absl::Status CheckRoleExists(db::Session& s, std::string_view role) {
+  ASSIGN_OR_RETURN(db::Rows known, s.Query("SELECT 1 FROM roles WHERE code = :code",
+                                           {{"code", std::string(role)}}));
+  if (known.empty()) return NotFound("role", role);
+  return absl::OkStatus();
+}
+
 std::optional<int64_t> OptionalInt(const db::Row& row, size_t i) {
   if (row.IsNull(i)) return std::nullopt;
   return row.Int(i);
@@ -290,6 +297,29 @@ absl::StatusOr<UserInfo> IdentityStore::AuthenticateUser(std::string_view login,
   return *user;
 }
 
+bool RoleAllows(const std::vector<Permission>& permissions, std::string_view target,
+                char action) {
+  return std::any_of(permissions.begin(), permissions.end(), [&](const Permission& p) {
+    return (p.target == "*" || p.target == target) &&
+           p.actions.find(action) != std::string::npos;
+  });
+}
+
+bool IsValidPermissionTarget(std::string_view target) {
+  if (target == "*") return true;
+  if (target.size() < 2 || target.size() > 64) return false;
+  if (target[0] == '$') {
+    std::string_view name = target.substr(1);
+    return name[0] >= 'a' && name[0] <= 'z' && std::all_of(name.begin(), name.end(), [](char c) {
+             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+           });
+  }
+  return target[0] >= 'A' && target[0] <= 'Z' &&
+         std::all_of(target.begin(), target.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+         });
+}
+
 absl::StatusOr<std::vector<RoleInfo>> IdentityStore::ListRoles() {
   std::vector<RoleInfo> out;
   RETURN_IF_ERROR(db_->Read([&](db::Session& s) -> absl::Status {
@@ -299,6 +329,93 @@ absl::StatusOr<std::vector<RoleInfo>> IdentityStore::ListRoles() {
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::Status IdentityStore::AddRole(std::string_view code, std::string_view name,
+                                    std::string_view name_zh) {
+  bool code_ok = !code.empty() && code.size() <= 64 && code[0] >= 'a' && code[0] <= 'z' &&
+                 std::all_of(code.begin(), code.end(), [](char c) {
+                   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+                 });
+  if (!code_ok) {
+    return MakeError(ErrorKind::kInvalid,
+                     StrCat("a role code must be 1-64 of a-z 0-9 _ - starting with a letter, got '",
+                            code, "'"));
+  }
+  if (name.empty() || name_zh.empty()) {
+    return MakeError(ErrorKind::kInvalid, "a role needs an English and a Chinese name");
+  }
+  return db_->Write([&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(db::Rows existing, s.Query("SELECT 1 FROM roles WHERE code = :code",
+                                                {{"code", std::string(code)}}));
+    if (!existing.empty()) return MakeError(ErrorKind::kConflict, StrCat("role '", code, "' exists"));
+    return s
+        .Execute("INSERT INTO roles (code, name, name_zh) VALUES (:code, :name, :name_zh)",
+                 {{"code", std::string(code)},
+                  {"name", std::string(name)},
+                  {"name_zh", std::string(name_zh)}})
+        .status();
+  });
+}
+
+absl::StatusOr<std::vector<Permission>> IdentityStore::RolePermissions(std::string_view role) {
+  std::vector<Permission> out;
+  RETURN_IF_ERROR(db_->Read([&](db::Session& s) -> absl::Status {
+    RETURN_IF_ERROR(CheckRoleExists(s, role));
+    ASSIGN_OR_RETURN(db::Rows rows, s.Query("SELECT target, actions FROM role_permission "
+                                            "WHERE role = :role",
+                                            {{"role", std::string(role)}}));
+    out.clear();
+    for (const db::Row& r : rows) out.push_back({r.Text(0), r.Text(1)});
+    // Byte order, the same on both engines (a PostgreSQL locale collation skips the '$').
+    std::sort(out.begin(), out.end(),
+              [](const Permission& a, const Permission& b) { return a.target < b.target; });
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status IdentityStore::SetPermission(std::string_view role, std::string_view target,
+                                          std::string_view actions) {
+  if (!IsValidPermissionTarget(target)) {
+    return MakeError(ErrorKind::kInvalid,
+                     StrCat("a permission target must be a resource type, $operation or *, got '",
+                            target, "'"));
+  }
+  if (!IsValidActions(actions)) {
+    return MakeError(ErrorKind::kInvalid,
+                     StrCat("actions must be letters of cruds in that order, got '", actions, "'"));
+  }
+  return db_->Write([&](db::Session& s) -> absl::Status {
+    RETURN_IF_ERROR(CheckRoleExists(s, role));
+    db::Params p = {{"role", std::string(role)},
+                    {"target", std::string(target)},
+                    {"actions", std::string(actions)}};
+    ASSIGN_OR_RETURN(int64_t n, s.Execute("UPDATE role_permission SET actions = :actions "
+                                          "WHERE role = :role AND target = :target",
+                                          p));
+    if (n > 0) return absl::OkStatus();
+    return s
+        .Execute("INSERT INTO role_permission (role, target, actions) "
+                 "VALUES (:role, :target, :actions)",
+                 p)
+        .status();
+  });
+}
+
+absl::Status IdentityStore::RemovePermission(std::string_view role, std::string_view target) {
+  return db_->Write([&](db::Session& s) -> absl::Status {
+    RETURN_IF_ERROR(CheckRoleExists(s, role));
+    ASSIGN_OR_RETURN(int64_t n, s.Execute("DELETE FROM role_permission "
+                                          "WHERE role = :role AND target = :target",
+                                          {{"role", std::string(role)},
+                                           {"target", std::string(target)}}));
+    if (n == 0) {
+      return MakeError(ErrorKind::kNotFound,
+                       StrCat("role '", role, "' has no permission on '", target, "'"));
+    }
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace rhip::security

@@ -45,6 +45,25 @@ struct RoleInfo {
   std::string name_zh;
 };
 
+// One role_permission row: `target` is a resource type, an operation such as `$unmask`, or
+// `*` (every resource type and every operation); `actions` letters of cruds in that order.
+struct Permission {
+  std::string target;
+  std::string actions;
+  bool operator==(const Permission&) const = default;
+};
+
+// Whether the permissions allow `action` (one of c r u d s) on target (a resource type or an
+// operation name with its '$'). A '*' row covers every resource type and operation, so
+// system_admin ('*' cruds) holds `$unmask` and `$break-glass` without rows of their own.
+bool RoleAllows(const std::vector<Permission>& permissions, std::string_view target, char action);
+
+// The shape of a permission target: '*', '$' and a lower-case operation name (`$break-glass`),
+// or a resource-type-like name (`Patient`). Whether the type exists is for the caller to check
+// (security/ does not know the FHIR model).
+bool IsValidPermissionTarget(std::string_view target);
+// Actions are checked with IsValidActions (scopes.h), as for scopes.
+
 // The error every failed client or user authentication returns, whatever the reason, so a
 // caller cannot tell an unknown account from a wrong secret.
 absl::Status InvalidCredentials();
@@ -85,7 +104,19 @@ class IdentityStore {
   // and locks the account after kMaxFailedAttempts.
   absl::StatusOr<UserInfo> AuthenticateUser(std::string_view login, std::string_view password);
 
+  // --- roles and their permissions (data: defaults seeded by the migrations)
   absl::StatusOr<std::vector<RoleInfo>> ListRoles();
+  // kInvalid for a malformed code (1-64 of a-z 0-9 _ -, starting with a letter) or an empty name,
+  // kConflict when the code exists. The new role has no permissions.
+  absl::Status AddRole(std::string_view code, std::string_view name, std::string_view name_zh);
+  // The role's permissions in byte order of target; kNotFound for an unknown role.
+  absl::StatusOr<std::vector<Permission>> RolePermissions(std::string_view role);
+  // Sets (adds or replaces) the role's actions on target. kInvalid for a malformed target or
+  // actions, kNotFound for an unknown role.
+  absl::Status SetPermission(std::string_view role, std::string_view target,
+                             std::string_view actions);
+  // Removes the role's row for target. kNotFound for an unknown role or no such row.
+  absl::Status RemovePermission(std::string_view role, std::string_view target);
 
  private:
   db::Database* db_;

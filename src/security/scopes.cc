@@ -28,17 +28,21 @@ std::string NormaliseActions(std::string_view s) {
   if (s == "read") return "rs";
   if (s == "write") return "cud";
   if (s == "*") return std::string(kAllActions);
-  // Letters must appear at most once and in c r u d s order (SMART v2 §scopes).
-  size_t next = 0;
-  for (char c : s) {
-    size_t at = kAllActions.find(c, next);
-    if (at == std::string_view::npos) return "";
-    next = at + 1;
-  }
-  return std::string(s);
+  return IsValidActions(s) ? std::string(s) : "";
 }
 
 }  // namespace
+
+bool IsValidActions(std::string_view actions) {
+  // Letters must appear at most once and in c r u d s order (SMART v2 §scopes).
+  size_t next = 0;
+  for (char c : actions) {
+    size_t at = kAllActions.find(c, next);
+    if (at == std::string_view::npos) return false;
+    next = at + 1;
+  }
+  return !actions.empty();
+}
 
 std::string Scope::ToString() const { return StrCat(context, "/", resource, ".", actions); }
 

@@ -23,6 +23,9 @@ struct Scope {
   bool operator==(const Scope&) const = default;
 };
 
+// Non-empty letters of c r u d s, each at most once, in that order ("rs", not "sr").
+bool IsValidActions(std::string_view actions);
+
 // One scope; kInvalid with a message naming it when malformed.
 absl::StatusOr<Scope> ParseScope(std::string_view text);
 
