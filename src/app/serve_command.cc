@@ -248,7 +248,7 @@ int RunServe(ServeConfig c) {
   fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository, {"/fhir", c.public_url});
   security::AuditLog audit(database, &Clock::Real());
   registry::OrganizationTree org_tree(repository, &Clock::Real());
-  security::AccessPolicy policy(database, &org_tree);
+  security::AccessPolicy policy(database, &identities, &org_tree);
   Router router({.fhir = &rest,
                  .bulk = &bulk_rest,
                  .token = &token_endpoint,

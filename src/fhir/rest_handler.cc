@@ -1,4 +1,5 @@
 #include "fhir/personal_data_access.h"
+#include "security/masking.h"
 #include "fhir/rest_handler.h"
 
 #include <string_view>
@@ -207,12 +208,23 @@ class Dispatcher {
       }
       ASSIGN_OR_RETURN(StoredResource r, repo_->VRead(type, id, vid));
       RETURN_IF_ERROR(CheckReadable(type, id));
-      return ResourceResponse(200, std::move(r), req_, false);
+      return Respond(200, std::move(r), false);
     }
     return MakeError(ErrorKind::kNotFound, StrCat("no FHIR route for ", req_.http.path));
   }
 
  private:
+  // Masks identifiers when the principal may not see them (security/masking.h).
+  absl::Status Mask(StoredResource& r) {
+    if (!access_.mask || r.json.empty()) return absl::OkStatus();
+    return security::MaskResourceJson(r.type, &r.json);
+  }
+
+  absl::StatusOr<net::HttpResponse> Respond(int status, StoredResource r, bool with_location) {
+    RETURN_IF_ERROR(Mask(r));
+    return ResourceResponse(status, std::move(r), req_, with_location);
+  }
+
   absl::Status MethodNotAllowed() {
     return MakeError(ErrorKind::kMethodNotAllowed,
                      StrCat(req_.http.method, " is not allowed on ", req_.http.path));
@@ -276,7 +288,7 @@ class Dispatcher {
       // HTTP dates have whole seconds: compare at that precision.
       if (since && r.last_updated / 1000000 <= *since / 1000000) return NotModified(r);
     }
-    return ResourceResponse(200, std::move(r), req_, false);
+    return Respond(200, std::move(r), false);
   }
 
   net::HttpResponse NotModified(const StoredResource& r) {
@@ -307,7 +319,7 @@ class Dispatcher {
     RETURN_IF_ERROR(CheckWritable(type, "", &body));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Create(std::move(body), if_none_exist));
     access_.Touched(type, w.resource.id);
-    return ResourceResponse(w.created ? 201 : 200, std::move(w.resource), req_, true);
+    return Respond(w.created ? 201 : 200, std::move(w.resource), true);
   }
 
   absl::StatusOr<net::HttpResponse> Update(const std::string& type, const std::string& id) {
@@ -315,7 +327,7 @@ class Dispatcher {
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     RETURN_IF_ERROR(CheckWritable(type, id, &body));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Update(type, id, std::move(body), expected));
-    return ResourceResponse(w.created ? 201 : 200, std::move(w.resource), req_, true);
+    return Respond(w.created ? 201 : 200, std::move(w.resource), true);
   }
 
   absl::StatusOr<net::HttpResponse> ConditionalUpdate(const std::string& type) {
@@ -327,7 +339,7 @@ class Dispatcher {
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     ASSIGN_OR_RETURN(WriteResult w,
                      repo_->ConditionalUpdate(type, req_.http.query, std::move(body), expected));
-    return ResourceResponse(w.created ? 201 : 200, std::move(w.resource), req_, true);
+    return Respond(w.created ? 201 : 200, std::move(w.resource), true);
   }
 
   absl::StatusOr<net::HttpResponse> Patch(const std::string& type, const std::string& id) {
@@ -346,7 +358,7 @@ class Dispatcher {
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     RETURN_IF_ERROR(CheckWritable(type, id, nullptr));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Patch(type, id, format, body, expected));
-    return ResourceResponse(200, std::move(w.resource), req_, false);
+    return Respond(200, std::move(w.resource), false);
   }
 
   absl::StatusOr<net::HttpResponse> Delete(const std::string& type, const std::string& id) {
@@ -450,6 +462,7 @@ class Dispatcher {
     bool project = search::NeedsProjection(request.summary, request.elements);
     bool first = true;
     auto add = [&](StoredResource& r, std::string_view mode) -> absl::Status {
+      RETURN_IF_ERROR(Mask(r));
       if (project) {
         ASSIGN_OR_RETURN(r.json, search::Project(r.json, request.summary, request.elements));
       }
@@ -512,7 +525,8 @@ class Dispatcher {
     AppendLinks(links, &body);
     body.append(",\"entry\":[");
     for (size_t i = 0; i < page.entries.size(); ++i) {
-      const StoredResource& r = page.entries[i];
+      StoredResource& r = page.entries[i];
+      RETURN_IF_ERROR(Mask(r));
       if (i) body.push_back(',');
       std::string extra = ",\"request\":{\"method\":";
       json::AppendQuoted(r.method, &extra);
@@ -532,6 +546,7 @@ class Dispatcher {
     if (access_.restricted()) RETURN_IF_ERROR(CheckBundleWrites(body));
     ASSIGN_OR_RETURN(json::Value response,
                      repo_->ProcessBundle(std::move(body), req_.base_url, access_.predicate));
+    if (access_.mask) security::MaskResource(response);
     return JsonResponse(200, json::Serialize(response));
   }
 

@@ -9,34 +9,15 @@
 
 namespace rhip::security {
 
-bool RolePermissions::Allows(std::string_view operation) const {
-  return std::any_of(operations.begin(), operations.end(),
-                     [&](const std::string& o) { return o == "*" || o == operation; });
-}
-
-absl::StatusOr<RolePermissions> ReadRolePermissions(db::Session& s,
-                                                    const std::vector<std::string>& roles) {
-  RolePermissions out;
-  std::set<std::string> operations;
-  for (const std::string& role : roles) {
-    ASSIGN_OR_RETURN(db::Rows rows, s.Query("SELECT target, actions FROM role_permission "
-                                            "WHERE role = :role ORDER BY target",
-                                            {{"role", role}}));
-    for (const db::Row& r : rows) {
-      std::string target = r.Text(0);
-      if (target == "*") operations.insert("*");
-      if (target.starts_with("$")) {
-        operations.insert(target);
-        continue;
-      }
-      Scope scope{"user", target, r.Text(1)};
-      if (std::none_of(out.scopes.begin(), out.scopes.end(),
-                       [&](const Scope& have) { return have.Covers(scope); })) {
-        out.scopes.push_back(std::move(scope));
-      }
+std::vector<Scope> PermissionScopes(const std::vector<Permission>& permissions) {
+  std::vector<Scope> out;
+  for (const Permission& p : permissions) {
+    if (p.target.starts_with("$")) continue;
+    Scope scope{"user", p.target, p.actions};
+    if (std::none_of(out.begin(), out.end(), [&](const Scope& have) { return have.Covers(scope); })) {
+      out.push_back(std::move(scope));
     }
   }
-  out.operations.assign(operations.begin(), operations.end());
   return out;
 }
 
@@ -57,7 +38,6 @@ absl::StatusOr<Access> AccessPolicy::Resolve(const Principal& principal) const {
     return access;
   }
   std::vector<RoleAssignment> assignments;
-  RolePermissions permissions;
   RETURN_IF_ERROR(db_->Read([&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(db::Rows user, s.Query("SELECT id FROM users WHERE login = :login AND "
                                             "status = 'active'",
@@ -66,17 +46,19 @@ absl::StatusOr<Access> AccessPolicy::Resolve(const Principal& principal) const {
     ASSIGN_OR_RETURN(db::Rows rows, s.Query("SELECT role, org_unit FROM user_role WHERE "
                                             "user_id = :id ORDER BY role, org_unit",
                                             {{"id", user[0].Int(0)}}));
-    std::vector<std::string> roles;
-    for (const db::Row& r : rows) {
-      assignments.push_back({r.Text(0), r.Text(1)});
-      roles.push_back(r.Text(0));
-    }
-    ASSIGN_OR_RETURN(permissions, ReadRolePermissions(s, roles));
+    for (const db::Row& r : rows) assignments.push_back({r.Text(0), r.Text(1)});
     return absl::OkStatus();
   }));
-  access.scopes = std::move(permissions.scopes);
-  access.may_unmask = permissions.Allows(kUnmaskPermission);
-  access.may_break_glass = permissions.Allows(kBreakGlassPermission);
+  std::vector<Permission> permissions;
+  std::set<std::string> roles;
+  for (const RoleAssignment& a : assignments) {
+    if (!roles.insert(a.role).second) continue;
+    ASSIGN_OR_RETURN(std::vector<Permission> granted, identities_->RolePermissions(a.role));
+    permissions.insert(permissions.end(), granted.begin(), granted.end());
+  }
+  access.scopes = PermissionScopes(permissions);
+  access.may_unmask = RoleAllows(permissions, kUnmaskPermission, 'r');
+  access.may_break_glass = RoleAllows(permissions, kBreakGlassPermission, 'r');
   std::set<std::string> area;
   for (const RoleAssignment& a : assignments) {
     if (a.org_unit == kWholeRegion) access.scope.unrestricted = true;

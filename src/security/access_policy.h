@@ -55,9 +55,9 @@ struct Access {
 
 class AccessPolicy {
  public:
-  // REQUIRES: database and org_tree outlive the policy.
-  AccessPolicy(db::Database* database, const OrgTree* org_tree)
-      : db_(database), org_tree_(org_tree) {}
+  // REQUIRES: database, identities and org_tree outlive the policy.
+  AccessPolicy(db::Database* database, IdentityStore* identities, const OrgTree* org_tree)
+      : db_(database), identities_(identities), org_tree_(org_tree) {}
 
   // System clients: their token's scopes, no org restriction, full identifiers. Users: the
   // union of their roles' permissions and org units. kUnauthorized when the user no longer
@@ -66,18 +66,13 @@ class AccessPolicy {
 
  private:
   db::Database* db_;
+  IdentityStore* identities_;
   const OrgTree* org_tree_;
 };
 
-// The permission rows of a role set as scopes ("user/Patient.crus"); operation targets
-// (starting with '$') are left out: they are not resource types. '*' covers every type.
-struct RolePermissions {
-  std::vector<Scope> scopes;
-  std::vector<std::string> operations;  // "$unmask", "$export" ... (or "*")
-  bool Allows(std::string_view operation) const;
-};
-absl::StatusOr<RolePermissions> ReadRolePermissions(db::Session& s,
-                                                    const std::vector<std::string>& roles);
+// Resource permissions as scopes ("user/Patient.crus", '*' for every type); operation rows
+// (`$unmask`, ...) are left out: they are not resource types.
+std::vector<Scope> PermissionScopes(const std::vector<Permission>& permissions);
 
 // An org unit as assigned ("Organization/123" or "123") as an Organization id.
 std::string_view OrgUnitId(std::string_view org_unit);
