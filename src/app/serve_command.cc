@@ -41,6 +41,8 @@ struct Options {
   CLI::Option* db;
   CLI::Option* listen;
   CLI::Option* public_url;
+  CLI::Option* tls_cert;
+  CLI::Option* tls_key;
   CLI::Option* io_threads;
   CLI::Option* workers;
   CLI::Option* max_queue;
@@ -79,6 +81,8 @@ bool ApplyConfigFile(ServeConfig* c) {
     else if (k == "db") ok = set_string(options.db, &c->db_url);
     else if (k == "listen") ok = set_string(options.listen, &c->listen);
     else if (k == "public_url") ok = set_string(options.public_url, &c->public_url);
+    else if (k == "tls_cert") ok = set_string(options.tls_cert, &c->tls_cert);
+    else if (k == "tls_key") ok = set_string(options.tls_key, &c->tls_key);
     else if (k == "io_threads") ok = set_int(options.io_threads, &c->io_threads);
     else if (k == "workers") ok = set_int(options.workers, &c->worker_threads);
     else if (k == "max_queued_requests") ok = set_int(options.max_queue, &c->max_queued_requests);
@@ -235,6 +239,9 @@ void AddServeCommand(CLI::App& app, ServeConfig* c) {
   options.public_url =
       serve->add_option("--public-url", c->public_url,
                         "Absolute base URL of the FHIR API for links (default: from the Host header)");
+  options.tls_cert = serve->add_option("--tls-cert", c->tls_cert,
+                                       "PEM certificate chain: serve HTTPS (TLS 1.2+) instead of HTTP");
+  options.tls_key = serve->add_option("--tls-key", c->tls_key, "PEM private key for --tls-cert");
   serve->add_option("--config", c->config_file, "TOML file with the same settings")
       ->check(CLI::ExistingFile);
   options.io_threads =
@@ -274,6 +281,14 @@ int RunServe(ServeConfig c) {
   if (!ParseListen(c.listen, &host, &port)) {
     std::cerr << "rhip serve: --listen must be HOST:PORT, got '" << c.listen << "'\n";
     return 2;
+  }
+  const net::TlsOptions tls{c.tls_cert, c.tls_key};
+  if (tls.enabled()) {
+    // A bad certificate or key is a usage error, reported before the store is opened.
+    if (absl::Status st = net::CheckTlsOptions(tls); !st.ok()) {
+      std::cerr << "rhip serve: " << st.message() << " (--tls-cert/--tls-key)\n";
+      return 2;
+    }
   }
   // Block the stop signals before any thread starts so only sigwait below sees them.
   sigset_t stop_signals;
@@ -341,6 +356,7 @@ int RunServe(ServeConfig c) {
   http.max_queued_requests = c.max_queued_requests;
   http.max_connections = c.max_connections;
   http.max_body_bytes = static_cast<size_t>(c.max_body_bytes);
+  http.tls = tls;
   auto server = net::HttpServer::Start(
       http, [&router](const net::HttpRequest& r) { return router.Handle(r); },
       [](int status, std::string_view message) {
@@ -357,7 +373,8 @@ int RunServe(ServeConfig c) {
               << "\n";
     return 1;
   }
-  std::cerr << "rhip " << RHIP_VERSION << " listening on http://" << host << ":"
+  std::cerr << "rhip " << RHIP_VERSION << " listening on " << (tls.enabled() ? "https" : "http")
+            << "://" << host << ":"
             << (*server)->port() << "/fhir (database: "
             << (c.db_url.empty() ? "SQLite in " + c.data_dir : "PostgreSQL") << ")" << std::endl;
 

@@ -14,6 +14,8 @@ struct ServeConfig {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;       // absolute base of /fhir for links; default from Host
   std::string config_file;      // optional TOML with the same keys
+  std::string tls_cert;         // PEM certificate chain: serve HTTPS instead of HTTP
+  std::string tls_key;          // PEM private key for tls_cert
   int io_threads = 0;  // 0: one per core, at most 4
   int worker_threads = 16;
   int max_queued_requests = 256;
