@@ -3,6 +3,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -20,19 +23,38 @@ constexpr char kTls12Ciphers[] =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-// The most specific OpenSSL reason queued on this thread (and clears the queue), or the
-// error code's message.
+// The first OpenSSL reason queued on this thread (the root cause; later entries are the
+// callers' generic "PEM lib" and the like) and clears the queue; else the error code's text.
 std::string OpenSslReason(const boost::system::error_code& ec) {
   std::string reason;
   while (unsigned long e = ERR_get_error()) {
     const char* r = ERR_reason_error_string(e);
-    if (r != nullptr) reason = r;
+    if (reason.empty() && r != nullptr) reason = r;
   }
   if (reason.empty()) reason = ec ? ec.message() : "unknown error";
+  if (reason.find("password") != std::string::npos || reason.find("bad decrypt") != std::string::npos) {
+    reason += " (the key is encrypted; rhip needs it unencrypted: openssl pkey -in KEY -out KEY.plain)";
+  }
   return reason;
 }
 
+// Opening the file first gives "No such file or directory" instead of OpenSSL's "system lib".
+absl::Status CheckReadable(std::string_view what, const std::string& file) {
+  std::FILE* f = std::fopen(file.c_str(), "r");
+  if (f == nullptr) {
+    return MakeError(ErrorKind::kInvalid,
+                     StrCat("TLS ", what, " '", file, "': ", std::strerror(errno)));
+  }
+  std::fclose(f);
+  return absl::OkStatus();
+}
+
 absl::Status Invalid(std::string_view what, const std::string& file, const std::string& reason) {
+  // OpenSSL's reason for a file with no usable PEM block is only "PEM lib" or "no start line".
+  if (reason == "PEM lib" || reason.find("no start line") != std::string::npos) {
+    return MakeError(ErrorKind::kInvalid,
+                     StrCat("TLS ", what, " '", file, "': not a PEM ", what, " (", reason, ")"));
+  }
   return MakeError(ErrorKind::kInvalid, StrCat("TLS ", what, " '", file, "': ", reason));
 }
 
@@ -43,6 +65,8 @@ absl::StatusOr<std::unique_ptr<ssl::context>> NewServerTlsContext(const TlsOptio
     return MakeError(ErrorKind::kInvalid,
                      "TLS needs both a certificate file and a private key file");
   }
+  if (absl::Status s = CheckReadable("certificate", options.cert_file); !s.ok()) return s;
+  if (absl::Status s = CheckReadable("private key", options.key_file); !s.ok()) return s;
   ERR_clear_error();
   auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
   SSL_CTX* ctx = context->native_handle();
