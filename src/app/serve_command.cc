@@ -1,6 +1,7 @@
 #include "app/serve_command.h"
 
 #include <signal.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "app/http_router.h"
+#include "app/mllp_fallback.h"
 #include "app/store.h"
 #include "app/version.h"
 #include "core/clock.h"
@@ -32,6 +34,7 @@
 #include "registry/organization_tree.h"
 #include "security/access_policy.h"
 #include "security/audit_log.h"
+#include "net/mllp_server.h"
 #include "security/identity_store.h"
 #include "security/token_endpoint.h"
 #include "security/token_service.h"
@@ -45,6 +48,9 @@ struct Options {
   CLI::Option* db;
   CLI::Option* listen;
   CLI::Option* public_url;
+  CLI::Option* tls_cert;
+  CLI::Option* tls_key;
+  CLI::Option* mllp;
   CLI::Option* io_threads;
   CLI::Option* workers;
   CLI::Option* max_queue;
@@ -54,6 +60,53 @@ struct Options {
 };
 
 Options options;
+
+// Reads the [[mllp_channel]] tables; false (after saying why) on an unknown key or a wrong
+// type.
+bool ParseMllpChannels(const toml::node& value, const std::string& file,
+                       std::vector<MllpChannelConfig>* out) {
+  const toml::array* tables = value.as_array();
+  if (tables == nullptr || !tables->is_array_of_tables()) {
+    std::cerr << "rhip serve: 'mllp_channel' in " << file << " must be [[mllp_channel]] tables\n";
+    return false;
+  }
+  for (const toml::node& node : *tables) {
+    MllpChannelConfig channel;
+    for (const auto& [key, v] : *node.as_table()) {
+      const std::string_view k = key.str();
+      bool ok = true;
+      if (k == "name" && v.is_string()) channel.name = v.as_string()->get();
+      else if (k == "listen" && v.is_string()) channel.listen = v.as_string()->get();
+      else if (k == "tls" && v.is_boolean()) channel.tls = v.as_boolean()->get();
+      else if (k == "tls_cert" && v.is_string()) channel.tls_cert = v.as_string()->get();
+      else if (k == "tls_key" && v.is_string()) channel.tls_key = v.as_string()->get();
+      else if (k == "allowed_sources" && v.is_array()) {
+        for (const toml::node& source : *v.as_array()) {
+          if (!source.is_string()) ok = false;
+          else channel.allowed_sources.push_back(source.as_string()->get());
+        }
+      } else if (k == "name" || k == "listen" || k == "tls" || k == "tls_cert" || k == "tls_key" ||
+                 k == "allowed_sources") {
+        ok = false;
+      } else {
+        std::cerr << "rhip serve: unknown setting '" << k << "' in an [[mllp_channel]] of " << file
+                  << "\n";
+        return false;
+      }
+      if (!ok) {
+        std::cerr << "rhip serve: [[mllp_channel]] setting '" << k << "' in " << file
+                  << " has the wrong type\n";
+        return false;
+      }
+    }
+    if (channel.name.empty() || channel.listen.empty()) {
+      std::cerr << "rhip serve: every [[mllp_channel]] in " << file << " needs a name and a listen\n";
+      return false;
+    }
+    out->push_back(std::move(channel));
+  }
+  return true;
+}
 
 // Fills settings the command line left unset from the TOML file. Unknown keys are an
 // error: a misspelt setting must not be silently ignored.
@@ -83,6 +136,13 @@ bool ApplyConfigFile(ServeConfig* c) {
     else if (k == "db") ok = set_string(options.db, &c->db_url);
     else if (k == "listen") ok = set_string(options.listen, &c->listen);
     else if (k == "public_url") ok = set_string(options.public_url, &c->public_url);
+    else if (k == "tls_cert") ok = set_string(options.tls_cert, &c->tls_cert);
+    else if (k == "tls_key") ok = set_string(options.tls_key, &c->tls_key);
+    else if (k == "mllp") ok = set_string(options.mllp, &c->mllp);
+    else if (k == "mllp_channel") {
+      if (!ParseMllpChannels(value, c->config_file, &c->mllp_channels)) return false;
+      ok = true;
+    }
     else if (k == "io_threads") ok = set_int(options.io_threads, &c->io_threads);
     else if (k == "workers") ok = set_int(options.workers, &c->worker_threads);
     else if (k == "max_queued_requests") ok = set_int(options.max_queue, &c->max_queued_requests);
@@ -113,6 +173,50 @@ bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
   }
   *port = static_cast<uint16_t>(p);
   return true;
+}
+
+// The MLLP channels of --mllp and [[mllp_channel]]. Returns 0, or the exit code after saying
+// why.
+int BuildMllpOptions(const ServeConfig& c, const net::TlsOptions& tls,
+                     net::MllpServerOptions* out) {
+  std::vector<MllpChannelConfig> channels = c.mllp_channels;
+  if (!c.mllp.empty()) {
+    MllpChannelConfig channel;
+    channel.name = "default";
+    channel.listen = c.mllp;
+    channels.insert(channels.begin(), channel);
+  }
+  for (const MllpChannelConfig& channel : channels) {
+    net::MllpChannelOptions o;
+    o.name = channel.name;
+    if (!ParseListen(channel.listen, &o.host, &o.port)) {
+      std::cerr << "rhip serve: MLLP channel '" << channel.name << "': listen must be HOST:PORT, got '"
+                << channel.listen << "'\n";
+      return 2;
+    }
+    o.allowed_sources = channel.allowed_sources;
+    if (!channel.tls_cert.empty() || !channel.tls_key.empty()) {
+      o.tls = {channel.tls_cert, channel.tls_key};
+    } else if (channel.tls) {
+      if (!tls.enabled()) {
+        std::cerr << "rhip serve: MLLP channel '" << channel.name
+                  << "': tls = true needs tls_cert and tls_key (or the channel's own)\n";
+        return 2;
+      }
+      o.tls = tls;
+    }
+    out->channels.push_back(std::move(o));
+  }
+  return 0;
+}
+
+// Now as an HL7 v2 TS in UTC, e.g. 20260101120000+0000.
+std::string Hl7Now() {
+  const time_t now = time(nullptr);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  char buf[32];
+  return std::string(buf, strftime(buf, sizeof buf, "%Y%m%d%H%M%S+0000", &tm));
 }
 
 // RHIP_BOOTSTRAP_CLIENT=ID:SECRET creates a full-access system client when no client has that
@@ -152,6 +256,12 @@ void AddServeCommand(CLI::App& app, ServeConfig* c) {
   options.public_url =
       serve->add_option("--public-url", c->public_url,
                         "Absolute base URL of the FHIR API for links (default: from the Host header)");
+  options.tls_cert = serve->add_option("--tls-cert", c->tls_cert,
+                                       "PEM certificate chain: serve HTTPS (TLS 1.2+) instead of HTTP");
+  options.tls_key = serve->add_option("--tls-key", c->tls_key, "PEM private key for --tls-cert");
+  options.mllp = serve->add_option(
+      "--mllp", c->mllp,
+      "MLLP (HL7 v2) address HOST:PORT; more channels: [[mllp_channel]] in --config");
   serve->add_option("--config", c->config_file, "TOML file with the same settings")
       ->check(CLI::ExistingFile);
   options.io_threads =
@@ -192,6 +302,16 @@ int RunServe(ServeConfig c) {
     std::cerr << "rhip serve: --listen must be HOST:PORT, got '" << c.listen << "'\n";
     return 2;
   }
+  const net::TlsOptions tls{c.tls_cert, c.tls_key};
+  if (tls.enabled()) {
+    // A bad certificate or key is a usage error, reported before the store is opened.
+    if (absl::Status st = net::CheckTlsOptions(tls); !st.ok()) {
+      std::cerr << "rhip serve: " << st.message() << " (--tls-cert/--tls-key)\n";
+      return 2;
+    }
+  }
+  net::MllpServerOptions mllp;
+  if (int code = BuildMllpOptions(c, tls, &mllp); code != 0) return code;
   // Block the stop signals before any thread starts so only sigwait below sees them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -266,6 +386,25 @@ int RunServe(ServeConfig c) {
   http.max_queued_requests = c.max_queued_requests;
   http.max_connections = c.max_connections;
   http.max_body_bytes = static_cast<size_t>(c.max_body_bytes);
+  http.tls = tls;
+  // MLLP starts first, so that a ready /healthz means every listener is up.
+  std::unique_ptr<net::MllpServer> mllp_server;
+  if (!mllp.channels.empty()) {
+    // No HL7 v2 handler exists yet (interop/hl7v2): every message gets an AR reject.
+    auto started = net::MllpServer::Start(mllp, [](const net::MllpMessage& m) {
+      return NoHandlerReject(m.payload, Hl7Now());
+    });
+    if (!started.ok()) {
+      std::cerr << "rhip serve: " << started.status().message() << "\n";
+      return started.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+    }
+    mllp_server = *std::move(started);
+    for (const net::MllpChannelOptions& channel : mllp.channels) {
+      std::cerr << "rhip: MLLP channel " << channel.name << " listening on " << channel.host << ":"
+                << mllp_server->port(channel.name) << (channel.tls.enabled() ? " (TLS)" : "")
+                << "; no HL7 v2 handler in this build: every message is answered AR\n";
+    }
+  }
   auto server = net::HttpServer::Start(
       http, [&router](const net::HttpRequest& r) { return router.Handle(r); },
       [](int status, std::string_view message) {
@@ -282,13 +421,15 @@ int RunServe(ServeConfig c) {
               << "\n";
     return 1;
   }
-  std::cerr << "rhip " << RHIP_VERSION << " listening on http://" << host << ":"
+  std::cerr << "rhip " << RHIP_VERSION << " listening on " << (tls.enabled() ? "https" : "http")
+            << "://" << host << ":"
             << (*server)->port() << "/fhir (database: "
             << (c.db_url.empty() ? "SQLite in " + c.data_dir : "PostgreSQL") << ")" << std::endl;
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::cerr << "rhip: signal " << sig << ", draining" << std::endl;
+  if (mllp_server != nullptr) mllp_server->Stop();
   (*server)->Stop();
   (*server)->Wait();
   return 0;

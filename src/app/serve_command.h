@@ -3,10 +3,21 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 
 namespace rhip::app {
+
+// One MLLP listener (a [[mllp_channel]] table in the config file).
+struct MllpChannelConfig {
+  std::string name;
+  std::string listen;                        // HOST:PORT
+  std::vector<std::string> allowed_sources;  // addresses and CIDR ranges; empty: any
+  bool tls = false;                          // with the top-level tls_cert/tls_key
+  std::string tls_cert;                      // or a certificate of its own
+  std::string tls_key;
+};
 
 struct ServeConfig {
   std::string data_dir;         // SQLite data directory (created on first use)
@@ -14,6 +25,10 @@ struct ServeConfig {
   std::string listen = "127.0.0.1:8080";
   std::string public_url;       // absolute base of /fhir for links; default from Host
   std::string config_file;      // optional TOML with the same keys
+  std::string tls_cert;         // PEM certificate chain: serve HTTPS instead of HTTP
+  std::string tls_key;          // PEM private key for tls_cert
+  std::string mllp;             // HOST:PORT of MLLP channel "default" (any source, no TLS)
+  std::vector<MllpChannelConfig> mllp_channels;
   int io_threads = 0;  // 0: one per core, at most 4
   int worker_threads = 16;
   int max_queued_requests = 256;

@@ -18,6 +18,7 @@ struct HttpRequest {
   Headers headers;     // names as sent; look up with Header()
   std::string body;
   std::string remote_address;
+  bool tls = false;  // arrived over HTTPS
 
   // Case-insensitive header lookup; empty when absent.
   std::string_view Header(std::string_view name) const;

@@ -39,14 +39,14 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "core/metrics.h"
 #include "core/strings.h"
 #include "net/internal/request_target.h"
+#include "net/internal/tcp_server.h"
+#include "net/internal/tls_context.h"
 #include "net/internal/worker_pool.h"
 
 namespace rhip::net {
@@ -55,6 +55,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 // I/O errors come back as values: a peer going away is normal, not exceptional.
@@ -65,9 +66,6 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 // RST that would destroy our response in the client's receive buffer.
 constexpr std::chrono::seconds kLingerTime{1};
 constexpr size_t kLingerMaxBytes = 1 << 20;
-// After the drain deadline connections are force-closed; this bounds the wait for their
-// coroutines to notice.
-constexpr std::chrono::seconds kForcedCloseGrace{2};
 // Largest up-front reservation for a request body of declared length.
 constexpr size_t kBodyReserveBytes = 64 * 1024;
 // Read size while waiting for a request to start; the parser asks for more as needed.
@@ -124,69 +122,6 @@ bool IsSafeHeaderText(std::string_view s) {
   }
   return true;
 }
-
-struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-  beast::tcp_stream stream;
-  bool idle = true;  // waiting for a request to start; touched only on the stream's strand
-};
-
-// Open connections. Shared with the session coroutines so that a coroutine destroyed late
-// (when the io_context itself is destroyed) still unregisters safely.
-class ConnectionRegistry {
- public:
-  explicit ConnectionRegistry(size_t max) : max_(max) {}
-
-  bool Add(const std::shared_ptr<Connection>& conn) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (connections_.size() >= max_) return false;
-    connections_.insert(conn);
-    Stats().connections.fetch_add(1, std::memory_order_relaxed);
-    return true;
-  }
-
-  void Remove(const std::shared_ptr<Connection>& conn) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (connections_.erase(conn) == 0) return;
-      Stats().connections.fetch_sub(1, std::memory_order_relaxed);
-    }
-    cv_.notify_all();
-  }
-
-  // Runs fn(conn) on each connection's strand.
-  template <typename Fn>
-  void PostToEach(Fn fn) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& conn : connections_) {
-      asio::post(conn->stream.get_executor(), [conn, fn] { fn(*conn); });
-    }
-  }
-
-  bool WaitEmpty(std::chrono::steady_clock::duration timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [this] { return connections_.empty(); });
-  }
-
- private:
-  const size_t max_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::unordered_set<std::shared_ptr<Connection>> connections_;  // guarded by mu_
-};
-
-class RegistrationGuard {
- public:
-  RegistrationGuard(std::shared_ptr<ConnectionRegistry> registry, std::shared_ptr<Connection> conn)
-      : registry_(std::move(registry)), conn_(std::move(conn)) {}
-  ~RegistrationGuard() { registry_->Remove(conn_); }
-  RegistrationGuard(const RegistrationGuard&) = delete;
-  RegistrationGuard& operator=(const RegistrationGuard&) = delete;
-
- private:
-  std::shared_ptr<ConnectionRegistry> registry_;
-  std::shared_ptr<Connection> conn_;
-};
 
 // How a failed request read ends the connection.
 struct ReadFailure {
@@ -246,7 +181,7 @@ struct RequestBody {
 
 // Moves the parsed message into the handler's plain value; nullopt for a bad target.
 std::optional<HttpRequest> ToHttpRequest(http::request<RequestBody>& message,
-                                         const std::string& remote_address) {
+                                         const std::string& remote_address, bool tls) {
   internal::RequestTarget target;
   const beast::string_view raw_target = message.target();
   if (!internal::ParseRequestTarget(std::string_view(raw_target.data(), raw_target.size()),
@@ -265,20 +200,23 @@ std::optional<HttpRequest> ToHttpRequest(http::request<RequestBody>& message,
   }
   request.body = std::move(message.body());
   request.remote_address = remote_address;
+  request.tls = tls;
   return request;
 }
 
 class HttpServerImpl final : public HttpServer {
  public:
   HttpServerImpl(const HttpServerOptions& options, HttpHandler handler,
-                 TransportErrorRenderer render_error)
+                 TransportErrorRenderer render_error, std::unique_ptr<ssl::context> tls)
       : options_(options),
         handler_(std::move(handler)),
         render_error_(std::move(render_error)),
+        tls_(std::move(tls)),
         ioc_(options.io_threads),
         work_(ioc_.get_executor()),
         acceptor_(SerialExecutor()),
-        registry_(std::make_shared<ConnectionRegistry>(options.max_connections)),
+        registry_(std::make_shared<internal::ConnectionRegistry>(options.max_connections,
+                                                                 &Stats().connections)),
         pool_(options.worker_threads, options.max_queued_requests, &Stats().pool) {}
 
   ~HttpServerImpl() override { Stop(); }
@@ -292,14 +230,19 @@ class HttpServerImpl final : public HttpServer {
 
  private:
   asio::awaitable<void> AcceptLoop();
-  asio::awaitable<void> Session(std::shared_ptr<Connection> conn);
-  // Completes with the handler's response, or nullopt when the worker queue is full.
-  asio::awaitable<std::optional<HttpResponse>> RunOnWorker(HttpRequest request);
-  asio::awaitable<bool> Write(beast::tcp_stream& stream, HttpResponse response, unsigned version,
+  asio::awaitable<void> Session(std::shared_ptr<internal::Connection> conn);
+  // The keep-alive loop over a plain or TLS stream; conn is its TCP layer.
+  template <typename Stream>
+  asio::awaitable<void> Serve(Stream& stream, internal::Connection& conn,
+                              const std::string& remote_address);
+  template <typename Stream>
+  asio::awaitable<bool> Write(Stream& stream, HttpResponse response, unsigned version,
                               bool keep_alive, bool head);
-  asio::awaitable<bool> WriteFile(beast::tcp_stream& stream, HttpResponse response,
-                                  unsigned version, bool keep_alive, bool head);
-  asio::awaitable<void> RejectAndClose(beast::tcp_stream& stream, int status, const char* message,
+  template <typename Stream>
+  asio::awaitable<bool> WriteFile(Stream& stream, HttpResponse response, unsigned version,
+                                  bool keep_alive, bool head);
+  template <typename Stream>
+  asio::awaitable<void> RejectAndClose(Stream& stream, int status, const char* message,
                                        const char* reason);
   HttpResponse CallHandler(const HttpRequest& request) const;
   // An executor whose handlers never run concurrently: a strand, or the io_context itself
@@ -313,12 +256,13 @@ class HttpServerImpl final : public HttpServer {
   const HttpServerOptions options_;
   const HttpHandler handler_;
   const TransportErrorRenderer render_error_;
+  const std::unique_ptr<ssl::context> tls_;  // null: plain HTTP
   asio::io_context ioc_;
   // Keeps run() going while coroutines wait on workers with no I/O pending.
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   tcp::acceptor acceptor_;  // used only on its strand
   uint16_t port_ = 0;
-  std::shared_ptr<ConnectionRegistry> registry_;
+  std::shared_ptr<internal::ConnectionRegistry> registry_;
   internal::WorkerPool pool_;
   std::vector<std::thread> io_threads_;
   std::atomic<bool> stopping_{false};
@@ -330,49 +274,20 @@ class HttpServerImpl final : public HttpServer {
 };
 
 absl::Status HttpServerImpl::Listen() {
-  beast::error_code ec;
-  tcp::endpoint endpoint;
-  const auto address = asio::ip::make_address(options_.host, ec);
-  if (!ec) {
-    endpoint = tcp::endpoint(address, options_.port);
-  } else {
-    tcp::resolver resolver(ioc_);
-    auto results =
-        resolver.resolve(options_.host, std::to_string(options_.port), tcp::resolver::passive, ec);
-    if (ec || results.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot resolve listen host '", options_.host, "': ", ec.message()));
-    }
-    endpoint = results.begin()->endpoint();
+  if (absl::Status s = internal::BindAcceptor(acceptor_, options_.host, options_.port, "");
+      !s.ok()) {
+    return s;
   }
-  const auto fail = [&](const char* what) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot ", what, " ", options_.host, ":", options_.port, ": ", ec.message()));
-  };
-  if (acceptor_.open(endpoint.protocol(), ec)) return fail("open socket for");
-  if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec)) return fail("configure");
-  if (acceptor_.bind(endpoint, ec)) return fail("bind");
-  if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) return fail("listen on");
+  beast::error_code ec;
   const auto local = acceptor_.local_endpoint(ec);
-  if (ec) return fail("query");
+  if (ec) return absl::UnavailableError(StrCat("cannot query the listen port: ", ec.message()));
   port_ = local.port();
   return absl::OkStatus();
 }
 
 void HttpServerImpl::StartThreads() {
   asio::co_spawn(acceptor_.get_executor(), AcceptLoop(), asio::detached);
-  for (int i = 0; i < options_.io_threads; ++i) {
-    io_threads_.emplace_back([this] {
-      for (;;) {
-        try {
-          ioc_.run();
-          return;
-        } catch (const std::exception&) {
-          // A completion handler threw; the connection it belonged to is gone, keep serving.
-        }
-      }
-    });
-  }
+  internal::StartIoThreads(ioc_, options_.io_threads, &io_threads_);
 }
 
 asio::awaitable<void> HttpServerImpl::AcceptLoop() {
@@ -387,7 +302,7 @@ asio::awaitable<void> HttpServerImpl::AcceptLoop() {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto conn = std::make_shared<Connection>(std::move(socket));
+    auto conn = std::make_shared<internal::Connection>(std::move(socket));
     if (!registry_->Add(conn)) {
       CountRejected("connections");
       conn->stream.socket().close(ignored);
@@ -397,36 +312,55 @@ asio::awaitable<void> HttpServerImpl::AcceptLoop() {
   }
 }
 
-asio::awaitable<void> HttpServerImpl::Session(std::shared_ptr<Connection> conn) {
-  RegistrationGuard registration(registry_, conn);
-  beast::tcp_stream& stream = conn->stream;
+asio::awaitable<void> HttpServerImpl::Session(std::shared_ptr<internal::Connection> conn) {
+  internal::RegistrationGuard registration(registry_, conn);
   std::string remote_address;
   {
     beast::error_code ec;
-    const auto endpoint = stream.socket().remote_endpoint(ec);
+    const auto endpoint = conn->stream.socket().remote_endpoint(ec);
     if (ec) co_return;
     remote_address = endpoint.address().to_string();
   }
+  if (tls_ == nullptr) {
+    co_await Serve(conn->stream, *conn, remote_address);
+  } else {
+    internal::TlsStream stream(conn->stream, *tls_);
+    // The handshake counts as the start of the first request: same deadline.
+    const beast::error_code ec = co_await internal::TlsHandshake(stream, options_.read_timeout);
+    if (ec) {
+      CountRejected(ec == beast::error::timeout ? "timeout" : "tls_handshake");
+    } else {
+      co_await Serve(stream, *conn, remote_address);
+    }
+  }
+  conn->stream.close();
+}
+
+template <typename Stream>
+asio::awaitable<void> HttpServerImpl::Serve(Stream& stream, internal::Connection& conn,
+                                            const std::string& remote_address) {
+  beast::tcp_stream& tcp = conn.stream;
   const uint32_t header_limit = static_cast<uint32_t>(
       std::min<size_t>(options_.max_header_bytes, std::numeric_limits<uint32_t>::max()));
   beast::flat_buffer buffer;
   bool first = true;
   for (;;) {
-    // Wait for a request to start. The first request's read_timeout runs from accept;
-    // later ones get idle_timeout to start and then read_timeout from their first byte.
+    // Wait for a request to start. The first request's read_timeout runs from accept (with
+    // TLS: from the end of the handshake); later ones get idle_timeout to start and then
+    // read_timeout from their first byte.
     if (buffer.size() == 0) {
       if (stopping_.load()) break;
-      conn->idle = true;
-      stream.expires_after(first ? options_.read_timeout : options_.idle_timeout);
+      conn.idle = true;
+      tcp.expires_after(first ? options_.read_timeout : options_.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadBytes), kUseTuple);
-      conn->idle = false;
+      conn.idle = false;
       if (ec) {
         if (first && ec == beast::error::timeout) CountRejected("timeout");
         break;
       }
       buffer.commit(n);
     }
-    if (!first) stream.expires_after(options_.read_timeout);
+    if (!first) tcp.expires_after(options_.read_timeout);
     first = false;
 
     http::request_parser<RequestBody> parser;
@@ -456,13 +390,17 @@ asio::awaitable<void> HttpServerImpl::Session(std::shared_ptr<Connection> conn) 
     const unsigned version = message.version();
     const bool head = message.method() == http::verb::head;
     bool keep_alive = message.keep_alive();
-    std::optional<HttpRequest> request = ToHttpRequest(message, remote_address);
-    if (!request) {
+    std::optional<HttpRequest> parsed = ToHttpRequest(message, remote_address, tls_ != nullptr);
+    if (!parsed) {
       co_await RejectAndClose(stream, 400, "invalid request target", "bad_request");
       break;
     }
 
-    std::optional<HttpResponse> response = co_await RunOnWorker(std::move(*request));
+    // A named variable, not a temporary in the co_await expression: GCC 12 destroys such
+    // temporaries twice (GCC bug 99576).
+    auto work = [this, request = std::move(*parsed)] { return CallHandler(request); };
+    std::optional<HttpResponse> response =
+        co_await internal::RunOnWorker<HttpResponse>(pool_, std::move(work));
     if (!response) {
       CountRejected("busy");
       response = RenderError(503, "server busy, retry later");
@@ -472,37 +410,10 @@ asio::awaitable<void> HttpServerImpl::Session(std::shared_ptr<Connection> conn) 
                  !EqualsIgnoreCase(response->Header("Connection"), "close");
     if (!co_await Write(stream, std::move(*response), version, keep_alive, head)) break;
     if (!keep_alive) {
-      beast::error_code ignored;
-      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_await internal::ShutdownSend(stream);
       break;
     }
   }
-  stream.close();
-}
-
-asio::awaitable<std::optional<HttpResponse>> HttpServerImpl::RunOnWorker(HttpRequest request) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::optional<HttpResponse>)>(
-      [this](auto handler, HttpRequest request) {
-        struct Pending {
-          decltype(handler) completion;
-          HttpRequest request;
-        };
-        auto pending = std::make_shared<Pending>(Pending{std::move(handler), std::move(request)});
-        // The completion resumes the coroutine, so it must run on the connection's strand.
-        const auto complete = [](std::shared_ptr<Pending> p, std::optional<HttpResponse> r) {
-          auto executor = asio::get_associated_executor(p->completion);
-          asio::post(executor, [p = std::move(p), r = std::move(r)]() mutable {
-            std::move(p->completion)(std::move(r));
-          });
-        };
-        internal::WorkerPool::Job job = [this, pending, complete](bool cancelled) {
-          std::optional<HttpResponse> response;
-          if (!cancelled) response = CallHandler(pending->request);
-          complete(pending, std::move(response));
-        };
-        if (!pool_.TrySubmit(job)) complete(pending, std::nullopt);
-      },
-      asio::use_awaitable, std::move(request));
 }
 
 HttpResponse HttpServerImpl::CallHandler(const HttpRequest& request) const {
@@ -526,7 +437,8 @@ HttpResponse HttpServerImpl::RenderError(int status, std::string_view message) c
   }
 }
 
-asio::awaitable<bool> HttpServerImpl::Write(beast::tcp_stream& stream, HttpResponse response,
+template <typename Stream>
+asio::awaitable<bool> HttpServerImpl::Write(Stream& stream, HttpResponse response,
                                             unsigned version, bool keep_alive, bool head) {
   if (!response.body_file.empty()) {
     co_return co_await WriteFile(stream, std::move(response), version, keep_alive, head);
@@ -551,7 +463,7 @@ asio::awaitable<bool> HttpServerImpl::Write(beast::tcp_stream& stream, HttpRespo
     out.content_length(response.body.size());
     if (!head) out.body() = std::move(response.body);
   }
-  stream.expires_after(options_.write_timeout);
+  beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
   auto [ec, n] = co_await http::async_write(stream, out, kUseTuple);
   if (ec == beast::error::timeout) CountRejected("timeout");
   co_return !ec;
@@ -559,7 +471,8 @@ asio::awaitable<bool> HttpServerImpl::Write(beast::tcp_stream& stream, HttpRespo
 
 // Streams response.body_file: the serializer reads the file a chunk at a time, and the write
 // deadline applies to each chunk, so a large file on a slow link is not cut off.
-asio::awaitable<bool> HttpServerImpl::WriteFile(beast::tcp_stream& stream, HttpResponse response,
+template <typename Stream>
+asio::awaitable<bool> HttpServerImpl::WriteFile(Stream& stream, HttpResponse response,
                                                 unsigned version, bool keep_alive, bool head) {
   http::response<http::file_body> out(static_cast<http::status>(response.status), version);
   beast::error_code ec;
@@ -580,12 +493,12 @@ asio::awaitable<bool> HttpServerImpl::WriteFile(beast::tcp_stream& stream, HttpR
   out.prepare_payload();  // Content-Length from the file size
   http::response_serializer<http::file_body> serializer(out);
   if (head) {
-    stream.expires_after(options_.write_timeout);
+    beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
     auto [hec, hn] = co_await http::async_write_header(stream, serializer, kUseTuple);
     co_return !hec;
   }
   while (!serializer.is_done()) {
-    stream.expires_after(options_.write_timeout);
+    beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
     auto [wec, n] = co_await http::async_write_some(stream, serializer, kUseTuple);
     if (wec) {
       if (wec == beast::error::timeout) CountRejected("timeout");
@@ -595,19 +508,21 @@ asio::awaitable<bool> HttpServerImpl::WriteFile(beast::tcp_stream& stream, HttpR
   co_return true;
 }
 
-asio::awaitable<void> HttpServerImpl::RejectAndClose(beast::tcp_stream& stream, int status,
+template <typename Stream>
+asio::awaitable<void> HttpServerImpl::RejectAndClose(Stream& stream, int status,
                                                      const char* message, const char* reason) {
   CountRejected(reason);
   if (!co_await Write(stream, RenderError(status, message), 11, /*keep_alive=*/false,
                       /*head=*/false)) {
     co_return;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(kLingerTime);
+  co_await internal::ShutdownSend(stream);
+  // With TLS the discarded bytes are records nobody decrypts.
+  beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
+  tcp.expires_after(kLingerTime);
   char discard[4096];
   for (size_t total = 0; total < kLingerMaxBytes;) {
-    auto [ec, n] = co_await stream.async_read_some(asio::buffer(discard), kUseTuple);
+    auto [ec, n] = co_await tcp.async_read_some(asio::buffer(discard), kUseTuple);
     if (ec) break;
     total += n;
   }
@@ -628,19 +543,7 @@ void HttpServerImpl::Stop() {
     acceptor_.close(ignored);
   });
   // Idle keep-alive connections go now; busy ones close after their response.
-  registry_->PostToEach([](Connection& conn) {
-    if (conn.idle) conn.stream.close();
-  });
-  if (!registry_->WaitEmpty(options_.drain_timeout)) {
-    registry_->PostToEach([](Connection& conn) { conn.stream.close(); });
-  }
-  // Requests still queued belong to force-closed connections and are dropped; running
-  // handlers are waited for.
-  pool_.Shutdown();
-  registry_->WaitEmpty(kForcedCloseGrace);
-  work_.reset();
-  ioc_.stop();
-  for (std::thread& t : io_threads_) t.join();
+  internal::DrainAndStop(*registry_, pool_, work_, options_.drain_timeout, io_threads_);
   {
     std::lock_guard<std::mutex> lock(stop_mu_);
     stopped_ = true;
@@ -676,14 +579,20 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
   if (!handler || !render_error) {
     return absl::InvalidArgumentError("HTTP server needs a handler and an error renderer");
   }
+  std::unique_ptr<ssl::context> tls;
+  if (options.tls.enabled()) {
+    auto context = internal::NewServerTlsContext(options.tls);
+    if (!context.ok()) return context.status();
+    tls = *std::move(context);
+  }
   try {
-    auto server =
-        std::make_unique<HttpServerImpl>(options, std::move(handler), std::move(render_error));
+    auto server = std::make_unique<HttpServerImpl>(options, std::move(handler),
+                                                   std::move(render_error), std::move(tls));
     if (absl::Status s = server->Listen(); !s.ok()) return s;
     server->StartThreads();
     return std::unique_ptr<HttpServer>(std::move(server));
   } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("cannot start HTTP server: ", e.what()));
+    return absl::InternalError(StrCat("cannot start HTTP server: ", e.what()));
   }
 }
 

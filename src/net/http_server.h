@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "net/http_message.h"
+#include "net/tls_context.h"
 
 namespace rhip::net {
 
@@ -27,6 +28,9 @@ struct HttpServerOptions {
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds idle_timeout{60};   // keep-alive connection with no request
   std::chrono::seconds drain_timeout{20};  // graceful stop waits this long for in-flight work
+  // When enabled every connection is HTTPS: the handshake must finish within read_timeout,
+  // and requests carry tls = true. Start fails (kInvalid) on a bad certificate or key.
+  TlsOptions tls;
 };
 
 // Handles one request on a worker thread. Must not throw.

@@ -21,6 +21,7 @@
 
 #include "core/metrics.h"
 #include "gtest/gtest.h"
+#include "net/testing/tls_test_util.h"
 
 namespace rhip::net {
 namespace {
@@ -42,17 +43,7 @@ std::string Lower(std::string s) {
 // A blocking HTTP/1.1 client on plain sockets: just enough to drive the server.
 class Client {
  public:
-  explicit Client(uint16_t port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
+  explicit Client(uint16_t port) : fd_(testing::ConnectLoopback(port)) {}
   ~Client() {
     if (fd_ >= 0) close(fd_);
   }
@@ -61,14 +52,7 @@ class Client {
 
   bool connected() const { return fd_ >= 0; }
 
-  bool Send(std::string_view data) {
-    while (!data.empty()) {
-      const ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
+  bool Send(std::string_view data) { return testing::SendAll(fd_, data); }
 
   // Reads one response (the body per Content-Length; none for HEAD). nullopt on EOF or timeout.
   std::optional<ClientResponse> Read(bool head = false, milliseconds timeout = milliseconds(5000)) {

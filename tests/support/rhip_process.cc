@@ -122,8 +122,11 @@ bool RhipProcess::Start(std::vector<std::string> extra_args) {
       pid_ = -1;
       return false;
     }
-    HttpClient c("127.0.0.1", port_);
-    if (c.Get("/healthz").status == 200) return true;
+    if (ready_) {
+      if (ready_(port_)) return true;
+    } else if (HttpClient c("127.0.0.1", port_); c.Get("/healthz").status == 200) {
+      return true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   Kill();

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,7 +48,10 @@ class RhipProcess {
 
   // Sets an environment variable for the server process (from the next Start on).
   void SetEnv(std::string name, std::string value);
-  // Starts `rhip serve` and waits until GET /healthz answers 200. False on failure.
+  // How Start tells the server is ready; default: GET /healthz over plain HTTP answers 200
+  // (an HTTPS server needs a TLS client instead).
+  void SetReadyProbe(std::function<bool(uint16_t port)> probe) { ready_ = std::move(probe); }
+  // Starts `rhip serve` and waits until the ready probe succeeds. False on failure.
   bool Start(std::vector<std::string> extra_args = {});
   // SIGTERM and wait; returns the exit status (or -1).
   int Stop();
@@ -61,6 +65,7 @@ class RhipProcess {
   std::string db_url_;
   std::string log_path_;
   std::vector<std::pair<std::string, std::string>> env_;
+  std::function<bool(uint16_t)> ready_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
 };
