@@ -10,6 +10,7 @@
 #include "fhir/personal_data_access.h"
 #include "fhir/rest_access.h"
 #include "fhir/search_query.h"
+#include "security/http_headers.h"
 
 namespace rhip::app {
 namespace {
@@ -52,6 +53,7 @@ net::HttpResponse Router::Handle(const net::HttpRequest& req) const {
   auto start = std::chrono::steady_clock::now();
   std::string route;
   net::HttpResponse resp = Dispatch(req, &route);
+  security::AddSecurityHeaders(req, &resp);
   std::chrono::duration<double> d = std::chrono::steady_clock::now() - start;
   Metrics& m = Metrics::Global();
   m.Increment("rhip_http_requests_total",
@@ -76,12 +78,17 @@ net::HttpResponse Router::Dispatch(const net::HttpRequest& req, std::string* rou
     *route = p;
     return s_.token->Handle(req);
   }
+  if (security::SessionEndpoint::Handles(p)) {
+    *route = p;
+    return s_.session->Handle(req);
+  }
   if (p == "/fhir" || p.starts_with("/fhir/")) return HandleFhir(req, route);
   *route = "other";
   return fhir::ErrorHttpResponse(MakeError(ErrorKind::kNotFound, StrCat("no route for ", req.path)));
 }
 
-// Every /fhir request but the CapabilityStatement needs a valid bearer token (401) whose
+// Every /fhir request but the CapabilityStatement needs a valid bearer token or session cookie
+// (401; unsafe methods with a cookie also the CSRF token, 403) whose
 // permissions allow each type and action the request touches (403); residents' data is then
 // limited to the principal's org units and their consent (fhir/personal_data_access.h) unless
 // a clinician breaks the glass. Each authenticated request leaves an audit record.
@@ -91,7 +98,8 @@ net::HttpResponse Router::HandleFhir(const net::HttpRequest& req, std::string* r
   fhir::RequestAccess request_access;
   if (fhir::IsPublicFhirRequest(req, "/fhir")) return s_.fhir->Handle(req, request_access);
 
-  absl::StatusOr<security::Principal> principal = security::AuthenticateRequest(*s_.tokens, req);
+  absl::StatusOr<security::Principal> principal =
+      security::AuthenticateRequest(*s_.tokens, *s_.sessions, req);
   if (!principal.ok()) return fhir::ErrorHttpResponse(principal.status());
   absl::StatusOr<security::Access> access = s_.policy->Resolve(*principal);
   if (!access.ok()) return fhir::ErrorHttpResponse(access.status());

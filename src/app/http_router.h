@@ -8,6 +8,8 @@
 #include "net/http_message.h"
 #include "security/access_policy.h"
 #include "security/audit_log.h"
+#include "security/session_endpoint.h"
+#include "security/session_service.h"
 #include "security/token_endpoint.h"
 #include "security/token_service.h"
 
@@ -23,6 +25,8 @@ struct RouterServices {
   const security::TokenService* tokens = nullptr;
   const security::AccessPolicy* policy = nullptr;
   security::AuditLog* audit = nullptr;
+  const security::SessionEndpoint* session = nullptr;  // /auth/login|logout|session|password
+  const security::SessionService* sessions = nullptr;  // the rhip_session cookie on /fhir
 };
 
 class Router {

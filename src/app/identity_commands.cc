@@ -111,7 +111,8 @@ int RunUser(const IdentityConfig& c, security::IdentityStore& ids) {
   }
   if (c.user_roles->parsed()) return PrintRoles(ids, "user roles");
   if (absl::Status st = ids.DisableUser(c.name); !st.ok()) return Fail("user disable", st);
-  std::cerr << "rhip user disable: disabled " << c.name << " and revoked its tokens\n";
+  std::cerr << "rhip user disable: disabled " << c.name
+            << ", revoked its tokens, ended its sessions\n";
   return 0;
 }
 
@@ -177,16 +178,18 @@ void AddIdentityCommands(CLI::App& app, IdentityConfig* c) {
 
   CLI::App* user = app.add_subcommand("user", "Staff accounts");
   user->require_subcommand(1);
-  c->user_add = user->add_subcommand("add", "Add a user (prints a generated password once)");
+  c->user_add = user->add_subcommand("add", "Add a user (prints a generated password once; it must be changed at first login)");
   c->user_add->add_option("LOGIN", c->name, "Login")->required();
   c->user_add->add_option("--role", c->role, "Role code (see `rhip user roles`)")->required();
   c->user_add->add_option("--org", c->org_unit, "Org unit the role applies to")->required();
   c->user_add->add_option("--name", c->display_name, "Display name (default: the login)");
   c->user_list = user->add_subcommand("list", "List users with their roles");
-  c->user_disable = user->add_subcommand("disable", "Disable a user and revoke its tokens");
+  c->user_disable = user->add_subcommand("disable", "Disable a user, revoke its tokens and end its sessions");
   c->user_disable->add_option("LOGIN", c->name, "Login")->required();
-  c->user_reset =
-      user->add_subcommand("reset", "Set a new password and unlock (prints a generated one once)");
+  c->user_reset = user->add_subcommand(
+      "reset",
+      "Set a new password, unlock, end sessions (prints a generated one once; it must be "
+      "changed at the next login)");
   c->user_reset->add_option("LOGIN", c->name, "Login")->required();
   c->user_roles = user->add_subcommand("roles", "List the role codes");
   for (CLI::App* cmd : {c->user_add, c->user_reset}) {

@@ -36,6 +36,8 @@
 #include "security/audit_log.h"
 #include "net/mllp_server.h"
 #include "security/identity_store.h"
+#include "security/session_endpoint.h"
+#include "security/session_service.h"
 #include "security/token_endpoint.h"
 #include "security/token_service.h"
 #include "toml++/toml.h"
@@ -131,6 +133,15 @@ bool ApplyConfigFile(ServeConfig* c) {
       if (opt->count() == 0) *out = static_cast<std::remove_reference_t<decltype(*out)>>(value.as_integer()->get());
       return true;
     };
+    // Settings only the file has: an integer of at least `min`.
+    auto set_positive = [&](int* out, int min) {
+      if (!value.is_integer() || value.as_integer()->get() < min ||
+          value.as_integer()->get() > 1'000'000) {
+        return false;
+      }
+      *out = static_cast<int>(value.as_integer()->get());
+      return true;
+    };
     bool ok;
     if (k == "data") ok = set_string(options.data, &c->data_dir);
     else if (k == "db") ok = set_string(options.db, &c->db_url);
@@ -149,13 +160,18 @@ bool ApplyConfigFile(ServeConfig* c) {
     else if (k == "max_connections") ok = set_int(options.max_connections, &c->max_connections);
     else if (k == "max_body_bytes") ok = set_int(options.max_body, &c->max_body_bytes);
     else if (k == "bulk_max_file_bytes") ok = set_int(options.bulk_file_bytes, &c->bulk_max_file_bytes);
+    else if (k == "session_idle_minutes") ok = set_positive(&c->session_idle_minutes, 1);
+    else if (k == "session_max_hours") ok = set_positive(&c->session_max_hours, 1);
+    else if (k == "password_max_age_days") ok = set_positive(&c->password_max_age_days, 0);
+    else if (k == "login_attempts_per_address") ok = set_positive(&c->login_attempts_per_address, 0);
+    else if (k == "login_attempts_per_account") ok = set_positive(&c->login_attempts_per_account, 0);
     else {
       std::cerr << "rhip serve: unknown setting '" << k << "' in " << c->config_file << "\n";
       return false;
     }
     if (!ok) {
       std::cerr << "rhip serve: setting '" << k << "' in " << c->config_file
-                << " has the wrong type\n";
+                << " has the wrong type or is out of range\n";
       return false;
     }
   }
@@ -367,6 +383,16 @@ int RunServe(ServeConfig c) {
   }
   fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository, {"/fhir", c.public_url});
   security::AuditLog audit(database, &Clock::Real());
+  constexpr Micros kMinute = int64_t{60} * 1000 * 1000;
+  security::SessionService sessions(
+      database, &Clock::Real(), &identities,
+      {.idle_timeout = c.session_idle_minutes * kMinute,
+       .absolute_timeout = c.session_max_hours * 60 * kMinute,
+       .password_max_age_days = c.password_max_age_days});
+  security::SessionEndpoint session_endpoint(
+      &sessions, &Clock::Real(), &audit,
+      {.per_address = {.max_events = c.login_attempts_per_address, .window = kMinute},
+       .per_account = {.max_events = c.login_attempts_per_account, .window = kMinute}});
   registry::OrganizationTree org_tree(repository, &Clock::Real());
   security::AccessPolicy policy(database, &identities, &org_tree);
   Router router({.fhir = &rest,
@@ -374,7 +400,9 @@ int RunServe(ServeConfig c) {
                  .token = &token_endpoint,
                  .tokens = &tokens,
                  .policy = &policy,
-                 .audit = &audit});
+                 .audit = &audit,
+                 .session = &session_endpoint,
+                 .sessions = &sessions});
 
   net::HttpServerOptions http;
   http.host = host;

@@ -35,6 +35,12 @@ struct ServeConfig {
   int max_connections = 1024;
   int64_t max_body_bytes = 64 * 1024 * 1024;
   int64_t bulk_max_file_bytes = int64_t{1} << 30;  // bulk export splits files beyond this
+  // Web sessions and logins (config file only; docs/SECURITY.md "Web sessions").
+  int session_idle_minutes = 30;
+  int session_max_hours = 12;
+  int password_max_age_days = 0;       // 0: passwords do not expire
+  int login_attempts_per_address = 10;  // per minute; 0: no limit
+  int login_attempts_per_account = 5;   // per minute; 0: no limit
 };
 
 // Registers the subcommand; the returned config is filled when it is parsed.

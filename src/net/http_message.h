@@ -18,7 +18,8 @@ struct HttpRequest {
   Headers headers;     // names as sent; look up with Header()
   std::string body;
   std::string remote_address;
-  bool tls = false;  // arrived over HTTPS
+  // The request came over TLS (HTTPS) to rhip itself; decides Secure cookies and HSTS.
+  bool tls = false;
 
   // Case-insensitive header lookup; empty when absent.
   std::string_view Header(std::string_view name) const;

@@ -21,6 +21,18 @@ std::vector<Scope> PermissionScopes(const std::vector<Permission>& permissions) 
   return out;
 }
 
+absl::StatusOr<std::vector<Permission>> PermissionsOfRoles(IdentityStore& identities,
+                                                           const std::vector<RoleAssignment>& roles) {
+  std::vector<Permission> permissions;
+  std::set<std::string> seen;
+  for (const RoleAssignment& a : roles) {
+    if (!seen.insert(a.role).second) continue;
+    ASSIGN_OR_RETURN(std::vector<Permission> granted, identities.RolePermissions(a.role));
+    permissions.insert(permissions.end(), granted.begin(), granted.end());
+  }
+  return permissions;
+}
+
 std::string_view OrgUnitId(std::string_view org_unit) {
   constexpr std::string_view kPrefix = "Organization/";
   if (org_unit.starts_with(kPrefix)) org_unit.remove_prefix(kPrefix.size());
@@ -49,13 +61,8 @@ absl::StatusOr<Access> AccessPolicy::Resolve(const Principal& principal) const {
     for (const db::Row& r : rows) assignments.push_back({r.Text(0), r.Text(1)});
     return absl::OkStatus();
   }));
-  std::vector<Permission> permissions;
-  std::set<std::string> roles;
-  for (const RoleAssignment& a : assignments) {
-    if (!roles.insert(a.role).second) continue;
-    ASSIGN_OR_RETURN(std::vector<Permission> granted, identities_->RolePermissions(a.role));
-    permissions.insert(permissions.end(), granted.begin(), granted.end());
-  }
+  ASSIGN_OR_RETURN(std::vector<Permission> permissions,
+                   PermissionsOfRoles(*identities_, assignments));
   access.scopes = PermissionScopes(permissions);
   access.may_unmask = RoleAllows(permissions, kUnmaskPermission, 'r');
   access.may_break_glass = RoleAllows(permissions, kBreakGlassPermission, 'r');

@@ -70,6 +70,10 @@ class AccessPolicy {
   const OrgTree* org_tree_;
 };
 
+// The permissions of every role in `roles` (each role once); kNotFound for an unknown role.
+absl::StatusOr<std::vector<Permission>> PermissionsOfRoles(IdentityStore& identities,
+                                                           const std::vector<RoleAssignment>& roles);
+
 // Resource permissions as scopes ("user/Patient.crus", '*' for every type); operation rows
 // (`$unmask`, ...) are left out: they are not resource types.
 std::vector<Scope> PermissionScopes(const std::vector<Permission>& permissions);

@@ -16,6 +16,8 @@ inline constexpr char kAuditDelete[] = "delete";
 inline constexpr char kAuditExport[] = "export";
 inline constexpr char kAuditLogin[] = "login";
 inline constexpr char kAuditLoginFailed[] = "login-failed";
+inline constexpr char kAuditLogout[] = "logout";
+inline constexpr char kAuditPasswordChange[] = "password-change";
 inline constexpr char kAuditBreakGlass[] = "break-glass";
 
 struct AuditRecord {

@@ -57,7 +57,8 @@ absl::StatusOr<std::vector<UserInfo>> ReadUsers(db::Session& s, std::string_view
                                                 std::vector<std::string>* hashes) {
   ASSIGN_OR_RETURN(db::Rows users,
                    s.Query(StrCat("SELECT id, login, display_name, status, failed_attempts, "
-                                  "locked_until, created, password_hash FROM users ",
+                                  "locked_until, created, password_hash, password_changed, "
+                                  "must_change FROM users ",
                                   where, " ORDER BY login"),
                            params));
   ASSIGN_OR_RETURN(db::Rows roles, s.Query("SELECT user_id, role, org_unit FROM user_role "
@@ -67,10 +68,33 @@ absl::StatusOr<std::vector<UserInfo>> ReadUsers(db::Session& s, std::string_view
   std::vector<UserInfo> out;
   for (const db::Row& r : users) {
     out.push_back({r.Int(0), r.Text(1), r.Text(2), r.Text(3), static_cast<int>(r.Int(4)),
-                   OptionalInt(r, 5), r.Int(6), by_user[r.Int(0)]});
+                   OptionalInt(r, 5), r.Int(6), by_user[r.Int(0)], r.Int(8), r.Int(9) != 0});
     if (hashes != nullptr) hashes->push_back(r.Text(7));
   }
   return out;
+}
+
+// Adds hash to the user's password history and drops all but the newest kPasswordHistory.
+absl::Status RecordPassword(db::Session& s, std::string_view login, const std::string& hash,
+                            Micros now) {
+  RETURN_IF_ERROR(s.Execute("INSERT INTO password_history (user_id, password_hash, changed) "
+                            "SELECT id, :hash, :now FROM users WHERE login = :login",
+                            {{"login", std::string(login)}, {"hash", hash}, {"now", now}})
+                      .status());
+  return s
+      .Execute("DELETE FROM password_history WHERE user_id = (SELECT id FROM users WHERE login = "
+               ":login) AND changed < (SELECT MIN(changed) FROM (SELECT changed FROM "
+               "password_history WHERE user_id = (SELECT id FROM users WHERE login = :login) "
+               "ORDER BY changed DESC LIMIT :keep) newest)",
+               {{"login", std::string(login)}, {"keep", int64_t{IdentityStore::kPasswordHistory}}})
+      .status();
+}
+
+absl::Status EndSessions(db::Session& s, std::string_view login) {
+  return s
+      .Execute("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE login = :login)",
+               {{"login", std::string(login)}})
+      .status();
 }
 
 }  // namespace
@@ -190,8 +214,8 @@ absl::Status IdentityStore::AddUser(std::string_view login, std::string_view dis
       return MakeError(ErrorKind::kConflict, StrCat("user '", login, "' exists"));
     }
     RETURN_IF_ERROR(s.Execute("INSERT INTO users (login, display_name, password_hash, status, "
-                              "password_changed, created) "
-                              "VALUES (:login, :name, :hash, 'active', :now, :now)",
+                              "password_changed, created, must_change) "
+                              "VALUES (:login, :name, :hash, 'active', :now, :now, 1)",
                               {{"login", std::string(login)},
                                {"name", std::string(display_name)},
                                {"hash", hash},
@@ -203,7 +227,7 @@ absl::Status IdentityStore::AddUser(std::string_view login, std::string_view dis
                                 {{"role", r.role}, {"org", r.org_unit}, {"login", std::string(login)}})
                           .status());
     }
-    return absl::OkStatus();
+    return RecordPassword(s, login, hash, now);
   });
 }
 
@@ -222,11 +246,11 @@ absl::Status IdentityStore::DisableUser(std::string_view login) {
     ASSIGN_OR_RETURN(int64_t n,
                      s.Execute("UPDATE users SET status = 'disabled' WHERE login = :login", p));
     if (n == 0) return NotFound("user", login);
-    return s
-        .Execute("UPDATE tokens SET revoked = 1 "
-                 "WHERE user_id = (SELECT id FROM users WHERE login = :login)",
-                 p)
-        .status();
+    RETURN_IF_ERROR(s.Execute("UPDATE tokens SET revoked = 1 "
+                              "WHERE user_id = (SELECT id FROM users WHERE login = :login)",
+                              p)
+                        .status());
+    return EndSessions(s, login);
   });
 }
 
@@ -237,10 +261,46 @@ absl::Status IdentityStore::ResetPassword(std::string_view login, std::string_vi
   return db_->Write([&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(int64_t n, s.Execute("UPDATE users SET password_hash = :hash, "
                                           "failed_attempts = 0, locked_until = NULL, "
-                                          "password_changed = :now WHERE login = :login",
+                                          "password_changed = :now, must_change = 1 "
+                                          "WHERE login = :login",
                                           {{"hash", hash}, {"now", now}, {"login", std::string(login)}}));
     if (n == 0) return NotFound("user", login);
+    RETURN_IF_ERROR(EndSessions(s, login));
+    return RecordPassword(s, login, hash, now);
+  });
+}
+
+absl::Status IdentityStore::ChangePassword(std::string_view login, std::string_view old_password,
+                                           std::string_view new_password) {
+  ASSIGN_OR_RETURN(UserInfo user, AuthenticateUser(login, old_password));
+  RETURN_IF_ERROR(CheckPasswordPolicy(new_password));
+  std::vector<std::string> recent;
+  RETURN_IF_ERROR(db_->Read([&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        db::Rows rows,
+        s.Query("SELECT password_hash FROM users WHERE id = :id UNION ALL "
+                "SELECT password_hash FROM (SELECT password_hash FROM password_history "
+                "WHERE user_id = :id ORDER BY changed DESC LIMIT :keep) newest",
+                {{"id", user.id}, {"keep", int64_t{kPasswordHistory}}}));
+    recent.clear();
+    for (const db::Row& r : rows) recent.push_back(r.Text(0));
     return absl::OkStatus();
+  }));
+  for (const std::string& old_hash : recent) {
+    if (VerifySecret(old_hash, new_password)) {
+      return MakeError(ErrorKind::kConflict,
+                       StrCat("the new password must differ from the last ", kPasswordHistory,
+                              " passwords"));
+    }
+  }
+  ASSIGN_OR_RETURN(std::string hash, HashSecret(new_password));
+  Micros now = clock_->Now();
+  return db_->Write([&](db::Session& s) -> absl::Status {
+    RETURN_IF_ERROR(s.Execute("UPDATE users SET password_hash = :hash, password_changed = :now, "
+                              "must_change = 0 WHERE id = :id",
+                              {{"hash", hash}, {"now", now}, {"id", user.id}})
+                        .status());
+    return RecordPassword(s, login, hash, now);
   });
 }
 

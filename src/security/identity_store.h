@@ -37,6 +37,10 @@ struct UserInfo {
   std::optional<Micros> locked_until;
   Micros created = 0;
   std::vector<RoleAssignment> roles;
+  Micros password_changed = 0;
+  // An administrator set the password (AddUser, ResetPassword): the user must change it
+  // before doing anything else.
+  bool must_change = false;
 };
 
 struct RoleInfo {
@@ -73,6 +77,8 @@ class IdentityStore {
   // After this many wrong passwords in a row an account is locked for kLockout.
   static constexpr int kMaxFailedAttempts = 5;
   static constexpr Micros kLockout = int64_t{15} * 60 * 1000 * 1000;
+  // A new password may not equal any of the user's last kPasswordHistory passwords.
+  static constexpr int kPasswordHistory = 5;
 
   // REQUIRES: database and clock outlive the store.
   IdentityStore(db::Database* database, const Clock* clock) : db_(database), clock_(clock) {}
@@ -92,14 +98,21 @@ class IdentityStore {
 
   // --- staff users
   // kInvalid for a malformed login, an unknown role or a password against the policy;
-  // kConflict when the login exists.
+  // kConflict when the login exists. The user must change the password at first login.
   absl::Status AddUser(std::string_view login, std::string_view display_name,
                        std::string_view password, const std::vector<RoleAssignment>& roles);
   absl::StatusOr<std::vector<UserInfo>> ListUsers();
-  // Disables the account and revokes its tokens. kNotFound when absent.
+  // Disables the account and revokes its tokens and sessions. kNotFound when absent.
   absl::Status DisableUser(std::string_view login);
-  // Sets a new password, clears the failed-attempt count and any lockout (the unlock path).
+  // Sets a new password, clears the failed-attempt count and any lockout (the unlock path),
+  // ends the user's sessions and makes the next login change the password.
   absl::Status ResetPassword(std::string_view login, std::string_view password);
+  // The user's own change: InvalidCredentials() when old_password is wrong (counted like a
+  // failed login); kInvalid when new_password is against the policy; kConflict when it equals
+  // one of the last kPasswordHistory passwords. Clears must_change. Sessions are left alone
+  // (SessionService::ChangePassword ends the others).
+  absl::Status ChangePassword(std::string_view login, std::string_view old_password,
+                              std::string_view new_password);
   // The active, unlocked user with that password, or InvalidCredentials(); counts failures
   // and locks the account after kMaxFailedAttempts.
   absl::StatusOr<UserInfo> AuthenticateUser(std::string_view login, std::string_view password);

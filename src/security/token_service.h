@@ -23,6 +23,9 @@ struct Principal {
   std::string subject;  // client id, or user login
   std::vector<Scope> scopes;
   Micros expires = 0;
+  // A user's roles with their org units (empty for clients): what the access policy and
+  // operations outside the scopes (`$export` permissions) are checked against.
+  std::vector<RoleAssignment> roles;
 };
 
 struct IssuedToken {

@@ -27,12 +27,6 @@ class AuthTest : public ServerTest {
     headers.push_back({"Content-Type", kForm});
     return client().Send("POST", "/auth/token", body, std::move(headers));
   }
-  // `rhip ARGS --data DIR [--db URL]` on this test's store.
-  int Cli(std::vector<std::string> args, std::string* out) {
-    args.insert(args.end(), {"--data", data_dir()});
-    if (!db_url().empty()) args.insert(args.end(), {"--db", db_url()});
-    return RunRhip(args, out);
-  }
   // The store the server uses, opened by the test to check tokens with the C++ API.
   absl::StatusOr<security::Principal> Authenticate(const std::string& token) {
     auto db = db::Database::Open({.target = db_url().empty() ? data_dir() : db_url()});

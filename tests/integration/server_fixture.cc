@@ -64,6 +64,12 @@ std::string ServerTest::AccessToken() {
   return token != nullptr ? *token : "";
 }
 
+int ServerTest::Cli(std::vector<std::string> args, std::string* out) {
+  args.insert(args.end(), {"--data", data_dir()});
+  if (!db_url().empty()) args.insert(args.end(), {"--db", db_url()});
+  return RunRhip(args, out);
+}
+
 json::Value ServerTest::Json(const HttpResult& r) {
   auto v = json::Parse(r.body);
   EXPECT_TRUE(v.ok()) << "not JSON: " << r.body;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/json.h"
 #include "gtest/gtest.h"
@@ -44,6 +45,9 @@ class ServerTest : public ::testing::TestWithParam<Engine> {
   std::string AccessToken();
   // {"Authorization", "Bearer " + AccessToken()} for HttpClient::Send.
   std::pair<std::string, std::string> AuthHeader() { return {"Authorization", "Bearer " + AccessToken()}; }
+
+  // `rhip ARGS --data DIR [--db URL]` on this test's store; its exit code, output in *out.
+  int Cli(std::vector<std::string> args, std::string* out);
 
   static json::Value Json(const HttpResult& r);
   static void ExpectOutcome(const HttpResult& r, const std::string& issue_code);

@@ -12,6 +12,7 @@
 #include "db/database.h"
 #include "gtest/gtest.h"
 #include "security/identity_store.h"
+#include "security/session_service.h"
 #include "security/token_service.h"
 
 namespace rhip::security::testing {
@@ -50,6 +51,27 @@ class IdentityFixture : public ::testing::Test {
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<IdentityStore> identities_;
   std::unique_ptr<TokenService> tokens_;
+};
+
+// The fixture plus user "wang" (doctor at 110101001, password kUserPassword, to be changed at
+// first login) and a SessionService with default options.
+class SessionFixture : public IdentityFixture {
+ public:
+  static constexpr char kUserPassword[] = "Initial-Pass-1";
+
+ protected:
+  void SetUp() override {
+    IdentityFixture::SetUp();
+    absl::Status added =
+        identities_->AddUser("wang", "王医生", kUserPassword, {{"doctor", "110101001"}});
+    ASSERT_TRUE(added.ok()) << added;
+    sessions_ = std::make_unique<SessionService>(db_.get(), &clock_, identities_.get());
+  }
+  void TearDown() override {
+    sessions_.reset();
+    IdentityFixture::TearDown();
+  }
+  std::unique_ptr<SessionService> sessions_;
 };
 
 }  // namespace rhip::security::testing
