@@ -9,7 +9,10 @@
 #include <time.h>
 
 #include <atomic>
+#include <array>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -123,6 +126,108 @@ bool IsSafeHeaderText(std::string_view s) {
   return true;
 }
 
+// At most this many buffers go to one read or write; fewer is allowed (a partial
+// read_some/write_some), and the serializer and parser rarely pass more.
+constexpr size_t kMaxBuffers = 16;
+
+// Beast's HTTP algorithms are instantiated once, on this stream, for plain and TLS
+// connections alike: every instantiation of the session code costs ~30 s of compile time on
+// one core. The cost is one type-erased handler per read or write.
+class HttpStream {
+ public:
+  using executor_type = asio::any_io_executor;
+  using Handler = asio::any_completion_handler<void(beast::error_code, std::size_t)>;
+
+  template <typename Buffer>
+  struct Buffers {  // the first kMaxBuffers buffers of a sequence, as a sequence
+    std::array<Buffer, kMaxBuffers> items;
+    size_t count = 0;
+    const Buffer* begin() const { return items.data(); }
+    const Buffer* end() const { return items.data() + count; }
+  };
+
+  explicit HttpStream(internal::Connection& conn) : conn_(conn) {}
+  virtual ~HttpStream() = default;
+
+  executor_type get_executor() { return conn_.stream.get_executor(); }
+  // The TCP layer: deadlines and the socket.
+  beast::tcp_stream& tcp() { return conn_.stream; }
+
+  template <typename MutableBufferSequence, typename Token>
+  auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(beast::error_code, std::size_t)>(
+        [this](auto handler, Buffers<asio::mutable_buffer> b) {
+          ReadSome(b, Handler(std::move(handler)));
+        },
+        token, Collect<asio::mutable_buffer>(buffers));
+  }
+
+  template <typename ConstBufferSequence, typename Token>
+  auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
+    return asio::async_initiate<Token, void(beast::error_code, std::size_t)>(
+        [this](auto handler, Buffers<asio::const_buffer> b) {
+          WriteSome(b, Handler(std::move(handler)));
+        },
+        token, Collect<asio::const_buffer>(buffers));
+  }
+
+  // Ends our sending side after the last response (TLS: close_notify first).
+  virtual asio::awaitable<void> ShutdownSend() = 0;
+
+ protected:
+  // Boost 1.81's any_completion_executor cannot be required to be non-blocking, which
+  // Beast's stream asks of a handler's executor; the connection's executor (the strand every
+  // operation of this connection already runs on) can.
+  auto Bound(Handler handler) { return asio::bind_executor(get_executor(), std::move(handler)); }
+
+  virtual void ReadSome(const Buffers<asio::mutable_buffer>& buffers, Handler handler) = 0;
+  virtual void WriteSome(const Buffers<asio::const_buffer>& buffers, Handler handler) = 0;
+
+ private:
+  template <typename Buffer, typename Sequence>
+  static Buffers<Buffer> Collect(const Sequence& sequence) {
+    Buffers<Buffer> out;
+    for (auto it = asio::buffer_sequence_begin(sequence);
+         it != asio::buffer_sequence_end(sequence) && out.count < kMaxBuffers; ++it) {
+      const Buffer b(*it);
+      if (b.size() > 0) out.items[out.count++] = b;
+    }
+    return out;
+  }
+
+  internal::Connection& conn_;
+};
+
+class PlainHttpStream final : public HttpStream {
+ public:
+  explicit PlainHttpStream(internal::Connection& conn) : HttpStream(conn) {}
+  asio::awaitable<void> ShutdownSend() override { return internal::ShutdownSend(tcp()); }
+
+ private:
+  void ReadSome(const Buffers<asio::mutable_buffer>& b, Handler h) override {
+    tcp().async_read_some(b, Bound(std::move(h)));
+  }
+  void WriteSome(const Buffers<asio::const_buffer>& b, Handler h) override {
+    tcp().async_write_some(b, Bound(std::move(h)));
+  }
+};
+
+class TlsHttpStream final : public HttpStream {
+ public:
+  TlsHttpStream(internal::Connection& conn, internal::TlsStream& tls)
+      : HttpStream(conn), tls_(tls) {}
+  asio::awaitable<void> ShutdownSend() override { return internal::ShutdownSend(tls_); }
+
+ private:
+  void ReadSome(const Buffers<asio::mutable_buffer>& b, Handler h) override {
+    tls_.async_read_some(b, Bound(std::move(h)));
+  }
+  void WriteSome(const Buffers<asio::const_buffer>& b, Handler h) override {
+    tls_.async_write_some(b, Bound(std::move(h)));
+  }
+  internal::TlsStream& tls_;
+};
+
 // How a failed request read ends the connection.
 struct ReadFailure {
   int status;          // 0: close without answering
@@ -232,17 +337,13 @@ class HttpServerImpl final : public HttpServer {
   asio::awaitable<void> AcceptLoop();
   asio::awaitable<void> Session(std::shared_ptr<internal::Connection> conn);
   // The keep-alive loop over a plain or TLS stream; conn is its TCP layer.
-  template <typename Stream>
-  asio::awaitable<void> Serve(Stream& stream, internal::Connection& conn,
+  asio::awaitable<void> Serve(HttpStream& stream, internal::Connection& conn,
                               const std::string& remote_address);
-  template <typename Stream>
-  asio::awaitable<bool> Write(Stream& stream, HttpResponse response, unsigned version,
+  asio::awaitable<bool> Write(HttpStream& stream, HttpResponse response, unsigned version,
                               bool keep_alive, bool head);
-  template <typename Stream>
-  asio::awaitable<bool> WriteFile(Stream& stream, HttpResponse response, unsigned version,
+  asio::awaitable<bool> WriteFile(HttpStream& stream, HttpResponse response, unsigned version,
                                   bool keep_alive, bool head);
-  template <typename Stream>
-  asio::awaitable<void> RejectAndClose(Stream& stream, int status, const char* message,
+  asio::awaitable<void> RejectAndClose(HttpStream& stream, int status, const char* message,
                                        const char* reason);
   HttpResponse CallHandler(const HttpRequest& request) const;
   // An executor whose handlers never run concurrently: a strand, or the io_context itself
@@ -322,22 +423,23 @@ asio::awaitable<void> HttpServerImpl::Session(std::shared_ptr<internal::Connecti
     remote_address = endpoint.address().to_string();
   }
   if (tls_ == nullptr) {
-    co_await Serve(conn->stream, *conn, remote_address);
+    PlainHttpStream stream(*conn);
+    co_await Serve(stream, *conn, remote_address);
   } else {
-    internal::TlsStream stream(conn->stream, *tls_);
+    internal::TlsStream tls(conn->stream, *tls_);
     // The handshake counts as the start of the first request: same deadline.
-    const beast::error_code ec = co_await internal::TlsHandshake(stream, options_.read_timeout);
+    const beast::error_code ec = co_await internal::TlsHandshake(tls, options_.read_timeout);
     if (ec) {
       CountRejected(ec == beast::error::timeout ? "timeout" : "tls_handshake");
     } else {
+      TlsHttpStream stream(*conn, tls);
       co_await Serve(stream, *conn, remote_address);
     }
   }
   conn->stream.close();
 }
 
-template <typename Stream>
-asio::awaitable<void> HttpServerImpl::Serve(Stream& stream, internal::Connection& conn,
+asio::awaitable<void> HttpServerImpl::Serve(HttpStream& stream, internal::Connection& conn,
                                             const std::string& remote_address) {
   beast::tcp_stream& tcp = conn.stream;
   const uint32_t header_limit = static_cast<uint32_t>(
@@ -410,7 +512,7 @@ asio::awaitable<void> HttpServerImpl::Serve(Stream& stream, internal::Connection
                  !EqualsIgnoreCase(response->Header("Connection"), "close");
     if (!co_await Write(stream, std::move(*response), version, keep_alive, head)) break;
     if (!keep_alive) {
-      co_await internal::ShutdownSend(stream);
+      co_await stream.ShutdownSend();
       break;
     }
   }
@@ -437,8 +539,7 @@ HttpResponse HttpServerImpl::RenderError(int status, std::string_view message) c
   }
 }
 
-template <typename Stream>
-asio::awaitable<bool> HttpServerImpl::Write(Stream& stream, HttpResponse response,
+asio::awaitable<bool> HttpServerImpl::Write(HttpStream& stream, HttpResponse response,
                                             unsigned version, bool keep_alive, bool head) {
   if (!response.body_file.empty()) {
     co_return co_await WriteFile(stream, std::move(response), version, keep_alive, head);
@@ -463,7 +564,7 @@ asio::awaitable<bool> HttpServerImpl::Write(Stream& stream, HttpResponse respons
     out.content_length(response.body.size());
     if (!head) out.body() = std::move(response.body);
   }
-  beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
+  stream.tcp().expires_after(options_.write_timeout);
   auto [ec, n] = co_await http::async_write(stream, out, kUseTuple);
   if (ec == beast::error::timeout) CountRejected("timeout");
   co_return !ec;
@@ -471,8 +572,7 @@ asio::awaitable<bool> HttpServerImpl::Write(Stream& stream, HttpResponse respons
 
 // Streams response.body_file: the serializer reads the file a chunk at a time, and the write
 // deadline applies to each chunk, so a large file on a slow link is not cut off.
-template <typename Stream>
-asio::awaitable<bool> HttpServerImpl::WriteFile(Stream& stream, HttpResponse response,
+asio::awaitable<bool> HttpServerImpl::WriteFile(HttpStream& stream, HttpResponse response,
                                                 unsigned version, bool keep_alive, bool head) {
   http::response<http::file_body> out(static_cast<http::status>(response.status), version);
   beast::error_code ec;
@@ -493,12 +593,12 @@ asio::awaitable<bool> HttpServerImpl::WriteFile(Stream& stream, HttpResponse res
   out.prepare_payload();  // Content-Length from the file size
   http::response_serializer<http::file_body> serializer(out);
   if (head) {
-    beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
+    stream.tcp().expires_after(options_.write_timeout);
     auto [hec, hn] = co_await http::async_write_header(stream, serializer, kUseTuple);
     co_return !hec;
   }
   while (!serializer.is_done()) {
-    beast::get_lowest_layer(stream).expires_after(options_.write_timeout);
+    stream.tcp().expires_after(options_.write_timeout);
     auto [wec, n] = co_await http::async_write_some(stream, serializer, kUseTuple);
     if (wec) {
       if (wec == beast::error::timeout) CountRejected("timeout");
@@ -508,17 +608,16 @@ asio::awaitable<bool> HttpServerImpl::WriteFile(Stream& stream, HttpResponse res
   co_return true;
 }
 
-template <typename Stream>
-asio::awaitable<void> HttpServerImpl::RejectAndClose(Stream& stream, int status,
+asio::awaitable<void> HttpServerImpl::RejectAndClose(HttpStream& stream, int status,
                                                      const char* message, const char* reason) {
   CountRejected(reason);
   if (!co_await Write(stream, RenderError(status, message), 11, /*keep_alive=*/false,
                       /*head=*/false)) {
     co_return;
   }
-  co_await internal::ShutdownSend(stream);
+  co_await stream.ShutdownSend();
   // With TLS the discarded bytes are records nobody decrypts.
-  beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
+  beast::tcp_stream& tcp = stream.tcp();
   tcp.expires_after(kLingerTime);
   char discard[4096];
   for (size_t total = 0; total < kLingerMaxBytes;) {

@@ -84,6 +84,35 @@ TEST_F(HttpsServerTest, GetOverTlsMarksTheRequest) {
   EXPECT_EQ(testing::HttpsGetStatus(server->port(), "/healthz"), 200);
 }
 
+TEST_F(HttpsServerTest, BodyFileIsStreamedOverTls) {
+  const std::string path = dir_ + "/big.txt";
+  std::string content;
+  for (int i = 0; content.size() < 3 * 1024 * 1024; ++i) content += std::to_string(i) + "\n";
+  content += "END-OF-FILE";
+  std::ofstream(path, std::ios::binary) << content;
+  HttpServerOptions options;
+  options.port = 0;
+  options.tls = {cert_.cert_file, cert_.key_file};
+  auto server = HttpServer::Start(
+      options,
+      [&path](const HttpRequest&) {
+        HttpResponse response;
+        response.body_file = path;
+        return response;
+      },
+      RenderError);
+  ASSERT_TRUE(server.ok()) << server.status();
+  TlsClient client;
+  ASSERT_TRUE(client.Connect((*server)->port())) << client.error();
+  ASSERT_TRUE(client.Send("GET /file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  const std::string got = client.ReadUntil("END-OF-FILE", std::chrono::milliseconds(20000));
+  const size_t body = got.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos);
+  EXPECT_NE(got.find("Content-Length: " + std::to_string(content.size())), std::string::npos);
+  EXPECT_TRUE(got.compare(body + 4, std::string::npos, content) == 0) << got.size();
+  EXPECT_TRUE(client.WaitClosed());  // after a close_notify
+}
+
 TEST_F(HttpsServerTest, LimitsApplyOverTls) {
   HttpServerOptions options;
   options.max_body_bytes = 16;
