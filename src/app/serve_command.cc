@@ -21,6 +21,7 @@
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "db/database.h"
+#include "fhir/audit_event_rest.h"
 #include "fhir/bulk/bulk_rest.h"
 #include "fhir/bulk/bulk_service.h"
 #include "fhir/repository.h"
@@ -124,8 +125,9 @@ class Router {
  public:
   // REQUIRES: every pointer outlives the router.
   Router(const fhir::RestHandler* fhir, const fhir::bulk::BulkRestHandler* bulk,
-         const security::TokenEndpoint* token, const security::TokenService* tokens)
-      : fhir_(fhir), bulk_(bulk), token_(token), tokens_(tokens) {}
+         const fhir::AuditEventRestHandler* audit_events, const security::TokenEndpoint* token,
+         const security::TokenService* tokens)
+      : fhir_(fhir), bulk_(bulk), audit_events_(audit_events), token_(token), tokens_(tokens) {}
 
   net::HttpResponse Handle(const net::HttpRequest& req) const {
     auto start = std::chrono::steady_clock::now();
@@ -169,6 +171,8 @@ class Router {
     }
     if (fhir_path) {
       *route = fhir::RestHandler::RouteLabel(req, "/fhir");
+      // AuditEvent is a read-only view of the audit chain, not a stored resource type.
+      if (std::optional<net::HttpResponse> r = audit_events_->Handle(req)) return *std::move(r);
       return fhir_->Handle(req);
     }
     *route = "other";
@@ -178,6 +182,7 @@ class Router {
 
   const fhir::RestHandler* fhir_;
   const fhir::bulk::BulkRestHandler* bulk_;
+  const fhir::AuditEventRestHandler* audit_events_;
   // Every /fhir request but the CapabilityStatement needs a valid bearer token (401) whose
   // scopes allow each type and action the request touches (403).
   absl::Status Authorize(const net::HttpRequest& req) const {
@@ -329,7 +334,8 @@ int RunServe(ServeConfig c) {
     return 1;
   }
   fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository, {"/fhir", c.public_url});
-  Router router(&rest, &bulk_rest, &token_endpoint, &tokens);
+  fhir::AuditEventRestHandler audit_events(database, {"/fhir", c.public_url});
+  Router router(&rest, &bulk_rest, &audit_events, &token_endpoint, &tokens);
 
   net::HttpServerOptions http;
   http.host = host;
