@@ -189,6 +189,12 @@ class Router {
     if (fhir::IsPublicFhirRequest(req, "/fhir")) return absl::OkStatus();
     ASSIGN_OR_RETURN(security::Principal principal, security::AuthenticateRequest(*tokens_, req));
     for (const fhir::AccessNeed& need : fhir::RequiredAccess(req, "/fhir")) {
+      // The audit trail is written only by the server: no token may write AuditEvent, also
+      // not as an entry of a batch or transaction (which would land in the generic store).
+      if (need.resource_type == "AuditEvent" && need.action != 'r' && need.action != 's') {
+        return MakeError(ErrorKind::kMethodNotAllowed,
+                         "AuditEvent is read-only: the audit trail is written only by the server");
+      }
       if (!security::ScopesAllow(principal.scopes, need.resource_type, need.action)) {
         return MakeError(ErrorKind::kForbidden,
                          StrCat("the token's scopes do not allow '", std::string(1, need.action),

@@ -34,6 +34,12 @@ TEST_P(AuditEventTest, WritesAreRefused) {
   EXPECT_EQ(client().Send("PUT", "/fhir/AuditEvent/1", event,
                           {{"Content-Type", "application/fhir+json"}}).status, 405);
   EXPECT_EQ(client().Send("DELETE", "/fhir/AuditEvent/1").status, 405);
+  // Nor as an entry of a transaction, which the generic store would otherwise take.
+  const std::string bundle =
+      R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":)" + event +
+      R"(,"request":{"method":"POST","url":"AuditEvent"}}]})";
+  HttpResult tx = client().Send("POST", "/fhir", bundle, {{"Content-Type", "application/fhir+json"}});
+  EXPECT_EQ(tx.status, 405) << tx.body;
   EXPECT_EQ(client().Get("/fhir/AuditEvent").status, 200) << "nothing was written";
 }
 
