@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   std::string target;
   int threads = 16;
   double seconds = 3;
-  int burst = 100000;
+  int burst = 50000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--db") target = argv[i + 1];
@@ -125,10 +125,12 @@ int main(int argc, char** argv) {
       auto [rate, lat] = RunThreads(n, seconds, [&](int t, int i) {
         if (!log.Append(Sample(t * 1000000 + i)).ok()) std::abort();
       });
-      std::printf("%d threads Append to the journal: %.0f records/s, latency p50 %.1f us "
-                  "p99 %.1f us\n",
-                  n, rate, Percentile(lat, 0.5), Percentile(lat, 0.99));
+      const auto drain_start = Clock::now();
       if (!log.Flush().ok()) return 1;
+      std::printf("%d threads Append to the journal: %.0f records/s, latency p50 %.1f us "
+                  "p99 %.1f us; the rest reached the chain %.2f s later\n",
+                  n, rate, Percentile(lat, 0.5), Percentile(lat, 0.99),
+                  Seconds(Clock::now() - drain_start));
     }
 
     // (3) Handlers with Durability::kCommit: Append + WaitDurable.

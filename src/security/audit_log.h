@@ -28,6 +28,8 @@
 //     the next waiter, or the background thread with backoff up to 1 s); WaitDurable returns
 //     the error so the caller can fail closed. A journal write that fails makes Append return
 //     the error (the record is not queued): the caller fails closed (503, no data released).
+//   * Memory is bounded: with Options::max_queued records waiting for the chain, Append waits
+//     for (or writes) a batch first — load beyond what the database commits becomes latency.
 //   * The destructor writes everything still queued (retrying a few times); journals it
 //     could not empty stay for the next Open.
 //   * Cost (docs/PERFORMANCE.md, "Audit trail"): Append to the journal a few µs; waiting for
@@ -90,6 +92,9 @@ class AuditLog {
     // The current journal is retired (and a new one started) beyond this size; retired
     // journals are deleted once all their records are in the chain.
     int64_t journal_rotate_bytes = 8 << 20;
+    // Records queued but not yet taken by a writer, at most; beyond, Append writes a batch
+    // itself or waits (back-pressure, bounded memory), and fails if a batch fails meanwhile.
+    size_t max_queued = 64 * 1024;
     // What Record(record) waits for.
     Durability durability = Durability::kJournal;
   };
@@ -132,6 +137,7 @@ class AuditLog {
     uint64_t ticket;
     std::string record_id;
     AuditRecord record;
+    bool may_exist = false;  // replayed or retried: WriteBatchIn looks its id up first
   };
   // Appends the journals of dead processes in dir (not yet in the chain) and deletes them.
   absl::StatusOr<int64_t> RecoverJournals();

@@ -394,6 +394,32 @@ TEST_P(AuditTest, JournalIsEmptiedOnceRecordsAreInTheChain) {
   EXPECT_EQ(Verify().records, 51);
 }
 
+// A full queue makes Append write a batch itself (memory stays bounded even when the
+// background writer sleeps), and fail closed when the database refuses the batch.
+TEST_P(AuditTest, FullQueueMakesAppendWriteOrFailClosed) {
+  auto log = AuditLog::Open(db_.get(), &clock_,
+                            {.max_batch = 8, .background_delay = std::chrono::hours(1),
+                             .journal_dir = JournalDir(), .max_queued = 10});
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE((*log)->Append(Record(i)).ok()) << i;
+  EXPECT_GE(Verify().records, 90);
+  ASSERT_TRUE((*log)->Flush().ok());
+  EXPECT_EQ(Verify().records, 100);
+  Sql("DELETE FROM audit_chain_head");  // the chain cannot grow
+  absl::Status failed;
+  for (int i = 0; i < 100 && failed.ok(); ++i) failed = (*log)->Append(Record(i)).status();
+  EXPECT_FALSE(failed.ok());
+  Sql("INSERT INTO audit_chain_head (id, seq, hash) SELECT 1, seq, hash FROM audit_event "
+      "WHERE seq = 100");
+  absl::Status flushed;
+  for (int i = 0; i < 5 && !(flushed = (*log)->Flush()).ok(); ++i) {
+  }
+  EXPECT_TRUE(flushed.ok()) << flushed;
+  AuditVerification v = Verify();
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_GT(v.records, 100);
+}
+
 TEST(AuditJournal, FramesRoundTripAndCorruptionEndsTheReadablePart) {
   AuditRecord r = Record(3);
   r.time = 42;
