@@ -52,6 +52,20 @@ TEST_P(AuditEventTest, UnknownParameterIs400UnlessLenient) {
   EXPECT_EQ(lenient.status, 200) << lenient.body;
 }
 
+TEST_P(AuditEventTest, CapabilityStatementSaysReadAndSearchOnly) {
+  json::Value cs = Json(client().Get("/fhir/metadata"));
+  const json::Value* found = nullptr;
+  for (const json::Value& r : cs.Find("rest")->as_array()[0].Find("resource")->as_array()) {
+    if (*r.FindString("type") == "AuditEvent") found = &r;
+  }
+  ASSERT_NE(found, nullptr);
+  std::string interactions;
+  for (const json::Value& i : found->Find("interaction")->as_array()) {
+    interactions += *i.FindString("code") + " ";
+  }
+  EXPECT_EQ(interactions, "read search-type ");
+}
+
 TEST_P(AuditEventTest, NeedsAToken) {
   HttpResult r = client().Send("GET", "/fhir/AuditEvent", "", {{"Authorization", ""}});
   EXPECT_EQ(r.status, 401) << r.body;
