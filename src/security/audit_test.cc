@@ -442,6 +442,30 @@ TEST(AuditJournal, FramesRoundTripAndCorruptionEndsTheReadablePart) {
   EXPECT_EQ(internal::Crc32("123456789"), 0xCBF43926u);  // the CRC-32 check value
 }
 
+TEST(AuditJournal, FileSyncsLocksAndDeletes) {
+  std::string dir = (std::filesystem::temp_directory_path() / "rhip-journal-XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  const std::string path = dir + "/journal-x.log";
+  auto file = internal::JournalFile::Create(path);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_FALSE(internal::JournalFile::Create(path).ok()) << "exists";
+  const std::string frame = internal::EncodeJournalFrame("id", Record(1));
+  ASSERT_TRUE((*file)->Append(frame).ok());
+  EXPECT_TRUE((*file)->Sync().ok());
+  EXPECT_TRUE((*file)->Sync().ok());  // nothing new: no fdatasync
+  // Held by a living owner: not an orphan.
+  auto orphan = internal::JournalFile::OpenOrphan(path);
+  ASSERT_TRUE(orphan.ok()) << orphan.status();
+  EXPECT_EQ(*orphan, nullptr);
+  file->reset();  // the owner is gone
+  orphan = internal::JournalFile::OpenOrphan(path);
+  ASSERT_TRUE(orphan.ok() && *orphan != nullptr);
+  EXPECT_EQ(*(*orphan)->ReadAll(), frame);
+  EXPECT_TRUE((*orphan)->Delete().ok());
+  EXPECT_FALSE(std::filesystem::exists(path));
+  std::filesystem::remove_all(dir);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, AuditTest,
                          ::testing::Values(db::Engine::kSqlite, db::Engine::kPostgres),
                          [](const auto& info) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstring>
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -177,6 +178,16 @@ absl::Status JournalFile::Truncate() {
 absl::Status JournalFile::Sync() {
   const uint64_t writes = writes_.load(std::memory_order_acquire);
   if (writes == synced_.load()) return absl::OkStatus();
+  if (!directory_synced_.load()) {
+    // A new file's directory entry must be durable too, or power loss loses the whole file.
+    const std::string dir = std::filesystem::path(path_).parent_path().string();
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return Errno("cannot open the audit journal directory", dir);
+    const int rc = ::fsync(dfd);
+    ::close(dfd);
+    if (rc != 0) return Errno("cannot sync the audit journal directory", dir);
+    directory_synced_.store(true);
+  }
   if (::fdatasync(fd_) != 0) return Errno("cannot sync audit journal", path_);
   synced_.store(writes);
   return absl::OkStatus();

@@ -49,7 +49,8 @@ class JournalFile {
   absl::Status Append(std::string_view frame);
   absl::StatusOr<std::string> ReadAll() const;
   absl::Status Truncate();
-  // fdatasync when bytes were written since the last Sync. Thread-safe.
+  // fdatasync when bytes were written since the last Sync (and, the first time, fsync of the
+  // directory, so the file itself survives power loss). Thread-safe.
   absl::Status Sync();
   absl::Status Delete();
 
@@ -66,6 +67,7 @@ class JournalFile {
   bool broken_ = false;
   std::atomic<uint64_t> writes_ = 0;  // Append calls so far
   std::atomic<uint64_t> synced_ = 0;  // writes_ at the last Sync
+  std::atomic<bool> directory_synced_ = false;  // the file's directory entry
 };
 
 }  // namespace rhip::security::internal
