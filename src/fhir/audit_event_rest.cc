@@ -1,5 +1,7 @@
 #include "fhir/audit_event_rest.h"
 
+#include <algorithm>
+#include <cctype>
 #include <string_view>
 #include <utility>
 #include <vector>
