@@ -11,7 +11,8 @@
 //   * Power loss or a kernel crash can lose journaled records that were neither committed to
 //     the chain nor fdatasync'd: with Options::journal_sync_every > 0 a background thread
 //     fdatasyncs the journal that often, so at most that window (plus one sync) is lost;
-//     with 0 it is the records not yet committed (about background_delay plus one commit).
+//     with 0 it is the records not yet committed (normally those of the last background_delay
+//     plus one commit; under overload up to max_queued records).
 //   * WaitDurable(ticket) returns OK once that record is committed (fsync'd) in the chain.
 //     Callers that must not go on without that (exports, break the glass) use
 //     Record(record, Durability::kCommit), which appends and waits.
