@@ -111,16 +111,31 @@ net::HttpResponse Router::HandleFhir(const net::HttpRequest& req, std::string* r
   audit.client_address = req.remote_address;
   audit.action = AuditAction(req, *route);
   audit.query = req.query;
+  // The record is written before the response leaves: in the journal for ordinary requests,
+  // committed to the chain for exports and break-the-glass. If it cannot be written, the
+  // response is withheld (fail closed).
   auto finish = [&](net::HttpResponse resp) {
     audit.outcome = std::to_string(resp.status);
     audit.patient = request_access.patient;
     audit.resources = Joined(request_access.resources);
-    s_.audit->Append(std::move(audit));
+    bool strict = audit.action == security::kAuditBreakGlass || audit.action == security::kAuditExport;
+    absl::Status recorded = s_.audit->Record(
+        std::move(audit), strict ? security::Durability::kCommit : security::Durability::kJournal);
+    if (!recorded.ok()) {
+      return fhir::ErrorHttpResponse(MakeError(
+          ErrorKind::kBusy, "the audit trail cannot be written; nothing was released (审计记录写入失败)"));
+    }
     return resp;
   };
   auto deny = [&](absl::Status status) { return finish(fhir::ErrorHttpResponse(status)); };
 
   for (const fhir::AccessNeed& need : fhir::RequiredAccess(req, "/fhir")) {
+    // The audit trail is written only by the server: nobody writes AuditEvent, also not as an
+    // entry of a batch or transaction (which would land in the generic store).
+    if (need.resource_type == "AuditEvent" && need.action != 'r' && need.action != 's') {
+      return deny(MakeError(ErrorKind::kMethodNotAllowed,
+                            "AuditEvent is read-only: the audit trail is written only by the server"));
+    }
     if (!security::ScopesAllow(access->scopes, need.resource_type, need.action)) {
       return deny(MakeError(
           ErrorKind::kForbidden,
@@ -161,6 +176,8 @@ net::HttpResponse Router::HandleFhir(const net::HttpRequest& req, std::string* r
     }
     if (std::optional<net::HttpResponse> r = s_.bulk->Handle(req)) return finish(*std::move(r));
   }
+  // AuditEvent is a read-only view of the audit chain, not a stored resource type.
+  if (std::optional<net::HttpResponse> r = s_.audit_events->Handle(req)) return finish(*std::move(r));
   return finish(s_.fhir->Handle(req, request_access));
 }
 

@@ -3,6 +3,7 @@
 // audit trail. Records per-route metrics.
 #pragma once
 
+#include "fhir/audit_event_rest.h"
 #include "fhir/bulk/bulk_rest.h"
 #include "fhir/rest_handler.h"
 #include "net/http_message.h"
@@ -27,6 +28,7 @@ struct RouterServices {
   security::AuditLog* audit = nullptr;
   const security::SessionEndpoint* session = nullptr;  // /auth/login|logout|session|password
   const security::SessionService* sessions = nullptr;  // the rhip_session cookie on /fhir
+  const fhir::AuditEventRestHandler* audit_events = nullptr;  // /fhir/AuditEvent
 };
 
 class Router {

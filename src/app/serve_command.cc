@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cstdlib>
 #include <thread>
 
@@ -24,6 +25,7 @@
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "db/database.h"
+#include "fhir/audit_event_rest.h"
 #include "fhir/bulk/bulk_rest.h"
 #include "fhir/bulk/bulk_service.h"
 #include "fhir/repository.h"
@@ -382,7 +384,14 @@ int RunServe(ServeConfig c) {
     return 1;
   }
   fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository, {"/fhir", c.public_url});
-  security::AuditLog audit(database, &Clock::Real());
+  security::AuditLog::Options audit_options;
+  audit_options.journal_dir = (std::filesystem::path(c.data_dir) / "audit").string();
+  auto audit = security::AuditLog::Open(database, &Clock::Real(), audit_options);
+  if (!audit.ok()) {
+    std::cerr << "rhip serve: cannot open the audit trail: " << audit.status().message() << "\n";
+    return 1;
+  }
+  fhir::AuditEventRestHandler audit_events(database, {"/fhir", c.public_url});
   constexpr Micros kMinute = int64_t{60} * 1000 * 1000;
   security::SessionService sessions(
       database, &Clock::Real(), &identities,
@@ -390,7 +399,7 @@ int RunServe(ServeConfig c) {
        .absolute_timeout = c.session_max_hours * 60 * kMinute,
        .password_max_age_days = c.password_max_age_days});
   security::SessionEndpoint session_endpoint(
-      &sessions, &Clock::Real(), &audit,
+      &sessions, &Clock::Real(), audit->get(),
       {.per_address = {.max_events = c.login_attempts_per_address, .window = kMinute},
        .per_account = {.max_events = c.login_attempts_per_account, .window = kMinute}});
   registry::OrganizationTree org_tree(repository, &Clock::Real());
@@ -400,9 +409,10 @@ int RunServe(ServeConfig c) {
                  .token = &token_endpoint,
                  .tokens = &tokens,
                  .policy = &policy,
-                 .audit = &audit,
+                 .audit = audit->get(),
                  .session = &session_endpoint,
-                 .sessions = &sessions});
+                 .sessions = &sessions,
+                 .audit_events = &audit_events});
 
   net::HttpServerOptions http;
   http.host = host;

@@ -1,5 +1,8 @@
 #include "fhir/capability_statement.h"
 
+#include <string>
+#include <utility>
+
 #include "core/clock.h"
 #include "fhir/model/structure_model.h"
 #include "fhir/search/search_parameters.h"
@@ -39,6 +42,22 @@ json::Array SearchParams(std::string_view type) {
   return out;
 }
 
+// AuditEvent is a read-only view of the audit trail (fhir/audit_event_rest.h), with its own
+// search parameters.
+json::Value AuditEventResource() {
+  json::Object r;
+  r.Set("type", "AuditEvent");
+  r.Set("interaction", Codes({"read", "search-type"}, "code"));
+  json::Array params;
+  for (auto [code, type] : {std::pair{"date", "date"}, {"agent", "reference"}, {"altid", "token"},
+                            {"patient", "reference"}, {"subtype", "token"}, {"outcome", "token"}}) {
+    params.emplace_back(SearchParamEntry(
+        code, type, std::string("http://hl7.org/fhir/SearchParameter/AuditEvent-") + code));
+  }
+  r.Set("searchParam", std::move(params));
+  return r;
+}
+
 }  // namespace
 
 json::Value BuildCapabilityStatement(std::string_view software_version, std::string_view base_url) {
@@ -46,6 +65,10 @@ json::Value BuildCapabilityStatement(std::string_view software_version, std::str
   for (std::string_view type : StructureModel::R4().ResourceTypeNames()) {
     json::Object r;
     r.Set("type", type);
+    if (type == "AuditEvent") {
+      resources.emplace_back(AuditEventResource());
+      continue;
+    }
     r.Set("interaction", Codes({"read", "vread", "update", "patch", "delete", "history-instance",
                                 "history-type", "create", "search-type"},
                                "code"));

@@ -1,5 +1,7 @@
 #include "fhir/http_util.h"
 
+#include <utility>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/error.h"
@@ -48,5 +50,13 @@ std::string_view ReasonPhrase(int status) {
 }
 
 std::string StatusLine(int status) { return StrCat(status, " ", ReasonPhrase(status)); }
+
+net::HttpResponse FhirJsonResponse(int status, std::string body) {
+  net::HttpResponse r;
+  r.status = status;
+  r.SetHeader("Content-Type", "application/fhir+json; charset=utf-8");
+  r.body = std::move(body);
+  return r;
+}
 
 }  // namespace rhip::fhir

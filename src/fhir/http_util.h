@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "fhir/repository.h"
+#include "net/http_message.h"
 
 namespace rhip::fhir {
 
@@ -18,5 +19,7 @@ std::string FormatETag(int64_t version);
 std::string_view ReasonPhrase(int status);
 // 201 -> "201 Created" (Bundle.entry.response.status)
 std::string StatusLine(int status);
+// A response with a FHIR JSON body (Content-Type application/fhir+json; charset=utf-8).
+net::HttpResponse FhirJsonResponse(int status, std::string body);
 
 }  // namespace rhip::fhir

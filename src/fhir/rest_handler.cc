@@ -22,8 +22,6 @@
 namespace rhip::fhir {
 namespace {
 
-constexpr std::string_view kFhirJson = "application/fhir+json; charset=utf-8";
-
 struct Request {
   const net::HttpRequest& http;
   std::vector<std::string> segments;  // path below the base, decoded
@@ -37,14 +35,6 @@ Prefer PreferReturn(const net::HttpRequest& r) {
   if (p.find("return=minimal") != std::string_view::npos) return Prefer::kMinimal;
   if (p.find("return=OperationOutcome") != std::string_view::npos) return Prefer::kOperationOutcome;
   return Prefer::kRepresentation;
-}
-
-net::HttpResponse JsonResponse(int status, std::string body) {
-  net::HttpResponse r;
-  r.status = status;
-  r.SetHeader("Content-Type", kFhirJson);
-  r.body = std::move(body);
-  return r;
 }
 
 absl::Status CheckAccept(const net::HttpRequest& r, const QueryParams& params) {
@@ -87,7 +77,7 @@ net::HttpResponse ResourceResponse(int status, StoredResource r, const Request& 
     body = json::Serialize(InformationOutcome(StrCat(
         "operation on ", r.type, "/", r.id, " succeeded; version ", r.version)));
   }
-  net::HttpResponse resp = JsonResponse(status, std::move(body));
+  net::HttpResponse resp = FhirJsonResponse(status, std::move(body));
   if (prefer == Prefer::kMinimal && req.http.method != "GET") resp.headers.clear();
   resp.SetHeader("ETag", FormatETag(r.version));
   resp.SetHeader("Last-Modified", FormatHttpDate(r.last_updated));
@@ -155,7 +145,7 @@ class Dispatcher {
     }
     if (seg.size() == 1 && seg[0] == "metadata") {
       if (m != "GET" && m != "HEAD") return MethodNotAllowed();
-      return JsonResponse(200, capability_statement);
+      return FhirJsonResponse(200, capability_statement);
     }
     if (seg.size() == 1 && seg[0] == "_history") {
       if (m != "GET") return MethodNotAllowed();
@@ -394,7 +384,7 @@ class Dispatcher {
     json::Value outcome = ValidateOperation(
         req_.http.body, type, profile,
         [this](std::string_view url) { return repo_->FindStructureDefinition(url); });
-    return JsonResponse(200, json::Serialize(outcome));
+    return FhirJsonResponse(200, json::Serialize(outcome));
   }
 
   // GET [type]?..., POST [type]/_search, GET /fhir?... (system), Patient/[id]/[type]?...
@@ -480,7 +470,7 @@ class Dispatcher {
       RETURN_IF_ERROR(add(r, "include"));
     }
     body.append("]}");
-    return JsonResponse(200, std::move(body));
+    return FhirJsonResponse(200, std::move(body));
   }
 
   absl::StatusOr<net::HttpResponse> History(const std::string& type, const std::string& id) {
@@ -538,7 +528,7 @@ class Dispatcher {
       AppendEntry(r, req_.base_url, extra, &body);
     }
     body.append("]}");
-    return JsonResponse(200, std::move(body));
+    return FhirJsonResponse(200, std::move(body));
   }
 
   absl::StatusOr<net::HttpResponse> Bundle() {
@@ -547,7 +537,7 @@ class Dispatcher {
     ASSIGN_OR_RETURN(json::Value response,
                      repo_->ProcessBundle(std::move(body), req_.base_url, access_.predicate));
     if (access_.mask) security::MaskResource(response);
-    return JsonResponse(200, json::Serialize(response));
+    return FhirJsonResponse(200, json::Serialize(response));
   }
 
   // A restricted principal's Bundle: every write entry is checked as the single write
@@ -654,7 +644,7 @@ std::string RestHandler::RouteLabel(const net::HttpRequest& request, std::string
 
 net::HttpResponse ErrorHttpResponse(const absl::Status& status) {
   ErrorResponse err = ErrorResponseFor(status);
-  net::HttpResponse resp = JsonResponse(err.http_status, json::Serialize(err.outcome));
+  net::HttpResponse resp = FhirJsonResponse(err.http_status, json::Serialize(err.outcome));
   if (err.http_status == 503) resp.SetHeader("Retry-After", "1");
   // RFC 6750 §3: a 401 names the scheme the client must use.
   if (err.http_status == 401) resp.SetHeader("WWW-Authenticate", "Bearer realm=\"rhip\"");

@@ -37,6 +37,8 @@ std::string Sha256Hex(std::string_view s);
 // Constant-time comparison of equal-length strings (false when the lengths differ).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
+// Standard base64 (RFC 4648 §4, padded) encoding.
+std::string Base64Encode(std::string_view bytes);
 // Standard base64 (RFC 4648 §4, padded) decoding; kInvalid on malformed input.
 absl::StatusOr<std::string> Base64Decode(std::string_view s);
 

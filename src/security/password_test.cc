@@ -42,6 +42,9 @@ TEST(PasswordTest, RandomTokensAndDigests) {
 TEST(PasswordTest, Base64) {
   EXPECT_EQ(*Base64Decode("aWQ6c2VjcmV0"), "id:secret");
   EXPECT_FALSE(Base64Decode("aWQ6c2VjcmV0!").ok());
+  EXPECT_EQ(Base64Encode("id:secret"), "aWQ6c2VjcmV0");
+  EXPECT_EQ(Base64Encode("ab"), "YWI=");
+  EXPECT_EQ(*Base64Decode(Base64Encode("subject=Patient/p1&_count=5")), "subject=Patient/p1&_count=5");
   EXPECT_FALSE(Base64Decode("aWQ6c2VjcmV").ok());  // bad padding
 }
 

@@ -188,7 +188,7 @@ bool SessionEndpoint::Audit(const net::HttpRequest& req, std::string_view actor,
   record.client_address = req.remote_address;
   record.action = std::string(action);
   record.outcome = std::to_string(status);
-  return audit_->WaitDurable(audit_->Append(std::move(record))).ok();
+  return audit_->Record(std::move(record), Durability::kCommit).ok();
 }
 
 net::HttpResponse SessionEndpoint::Login(const net::HttpRequest& req) const {

@@ -71,6 +71,7 @@ AuditRow RowToAudit(const db::Row& row) {
                          &a.record.resources, &a.record.query,     &a.record.outcome,
                          &a.record.reason,    &a.prev_hash,        &a.hash};
   for (size_t i = 0; i < std::size(text); ++i) *text[i] = row.Text(i + 2);
+  if (!row.IsNull(14)) a.record_id = row.Text(14);
   return a;
 }
 
@@ -89,7 +90,8 @@ db::RowValues AuditToRow(AuditRow a) {
           std::move(r.outcome),
           std::move(r.reason),
           std::move(a.prev_hash),
-          std::move(a.hash)};
+          std::move(a.hash),
+          a.record_id.empty() ? db::Value() : db::Value(std::move(a.record_id))};
 }
 
 }  // namespace rhip::security::internal

@@ -21,8 +21,8 @@ std::string AuditHash(std::string_view prev_hash, int64_t seq, const AuditRecord
 // The audit_event columns in the order AuditRow and the writer use.
 inline constexpr std::string_view kAuditColumns =
     "seq, time, actor, role, org_unit, client_address, action, patient, resources, query, "
-    "outcome, reason, prev_hash, hash";
-inline constexpr size_t kAuditColumnCount = 14;
+    "outcome, reason, prev_hash, hash, record_id";
+inline constexpr size_t kAuditColumnCount = 15;
 
 // A stored audit_event row (columns as kAuditColumns).
 struct AuditRow {
@@ -30,6 +30,9 @@ struct AuditRow {
   AuditRecord record;
   std::string prev_hash;
   std::string hash;
+  // The id the log gave the record when it was appended (not hashed: a delivery id that makes
+  // journal recovery idempotent); empty for records written before migration 0007.
+  std::string record_id;
 };
 AuditRow RowToAudit(const db::Row& row);
 db::RowValues AuditToRow(AuditRow row);
