@@ -1,3 +1,4 @@
+#include "fhir/patch/patch.h"
 #include "fhir/personal_data_access.h"
 #include "security/masking.h"
 #include "fhir/rest_handler.h"
@@ -346,7 +347,21 @@ class Dispatcher {
     }
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
-    RETURN_IF_ERROR(CheckWritable(type, id, nullptr));
+    if (access_.restricted() && IsPersonalDataType(type)) {
+      // The patched content must stay in scope too: apply the patch here to the current
+      // version, check the result, and pin the write to that version so the repository
+      // writes exactly what was checked (a concurrent change makes it 412).
+      ASSIGN_OR_RETURN(StoredResource current, repo_->Read(type, id));
+      if (expected && *expected != current.version) {
+        return MakeError(ErrorKind::kPreconditionFailed,
+                         StrCat(type, "/", id, " is at version ", current.version));
+      }
+      ASSIGN_OR_RETURN(json::Value patched, json::Parse(current.json));
+      RETURN_IF_ERROR(format == PatchFormat::kJsonPatch ? ApplyJsonPatch(body, &patched)
+                                                        : ApplyFhirPathPatch(body, &patched));
+      RETURN_IF_ERROR(CheckWritable(type, id, &patched));
+      expected = current.version;
+    }
     ASSIGN_OR_RETURN(WriteResult w, repo_->Patch(type, id, format, body, expected));
     return Respond(200, std::move(w.resource), false);
   }
