@@ -146,6 +146,14 @@ net::HttpResponse Router::HandleFhir(const net::HttpRequest& req, std::string* r
   }
   request_access.scope = access->scope;
   request_access.mask = !access->may_unmask;
+  if (!security::ScopesAllow(access->scopes, "*", 's')) {
+    request_access.searchable_types.emplace();
+    for (const security::Scope& scope : access->scopes) {
+      if (scope.actions.find('s') != std::string::npos) {
+        request_access.searchable_types->push_back(scope.resource);
+      }
+    }
+  }
   std::string_view reason_header = req.Header(kBreakGlassHeader);
   bool break_glass = !reason_header.empty() && !access->scope.unrestricted;
   if (break_glass) {

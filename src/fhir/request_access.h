@@ -3,6 +3,7 @@
 // write, and reports back what the audit record needs.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct RequestAccess {
   security::OrgScope scope;
   search::AccessPredicate predicate;
   bool mask = false;  // mask identifiers, phones and addresses (security/masking.h)
+  // The resource types the principal may search, for $everything; nullopt: every type.
+  std::optional<std::vector<std::string>> searchable_types;
 
   // Out: what the request read or wrote, for its audit record.
   std::string patient;                 // "Patient/ID" when it concerned one resident

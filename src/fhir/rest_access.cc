@@ -75,7 +75,10 @@ std::vector<AccessNeed> RequiredAccess(const net::HttpRequest& request, std::str
   }
   // Bulk data and system-wide operations read or write every type.
   for (const std::string& s : seg) {
-    if (s == "$export" || s.starts_with("$bulk-") || s == "$everything") return {{"*", 'r'}, {"*", 's'}};
+    if (s == "$export" || s.starts_with("$bulk-")) return {{"*", 'r'}, {"*", 's'}};
+    // The types $everything returns are limited to those the principal may search
+    // (RequestAccess::searchable_types), so reading the Patient is what it needs up front.
+    if (s == "$everything") return {{"Patient", 'r'}};
     if (s == "$import") return {{"*", 'c'}, {"*", 'u'}};
   }
   if (seg[0].starts_with("_") || seg[0].starts_with("$")) return {{"*", read || seg[0] == "_search" ? 's' : 'r'}};

@@ -1,7 +1,8 @@
 // What a FHIR REST request needs in SMART v2 scope terms (c r u d s per resource type), so
 // the server can check a token's scopes before the request reaches the RestHandler or the
 // bulk handler. System-level interactions (system search and history, $export, $import,
-// bulk status and files, $everything) need the "*" resource type.
+// bulk status and files) need the "*" resource type; $everything needs Patient.r and returns
+// only the types the principal may search.
 #pragma once
 
 #include <string>

@@ -1,14 +1,13 @@
-#include "fhir/patch/patch.h"
-#include "fhir/personal_data_access.h"
-#include "security/masking.h"
 #include "fhir/rest_handler.h"
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "core/error.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
@@ -16,9 +15,13 @@
 #include "fhir/http_util.h"
 #include "fhir/model/structure_model.h"
 #include "fhir/operation_outcome.h"
+#include "fhir/patch/patch.h"
+#include "fhir/personal_data_access.h"
 #include "fhir/search/projection.h"
+#include "fhir/search/search_parameters.h"
 #include "fhir/search_query.h"
 #include "fhir/validate_operation.h"
+#include "security/masking.h"
 
 namespace rhip::fhir {
 namespace {
@@ -257,6 +260,34 @@ class Dispatcher {
     return CheckWritableContent(*repo_, *content, access_.scope, access_.predicate);
   }
 
+  // $everything returns only the types the principal may search: a requested _type beyond them
+  // is 403; without _type, _type becomes the searchable types of the Patient compartment.
+  absl::Status LimitEverythingTypes(QueryParams& params) {
+    if (!access_.searchable_types) return absl::OkStatus();
+    const std::vector<std::string>& allowed = *access_.searchable_types;
+    auto may = [&](std::string_view t) {
+      return std::find(allowed.begin(), allowed.end(), t) != allowed.end();
+    };
+    bool typed = false;
+    for (const auto& [k, v] : params) {
+      if (k != "_type") continue;
+      typed = true;
+      for (absl::string_view t : absl::StrSplit(v, ',')) {
+        if (!may(ToStd(t))) {
+          return MakeError(ErrorKind::kForbidden, StrCat("your permissions do not allow searching ",
+                                                         ToStd(t), " (您的权限不允许查询 ", ToStd(t), ")"));
+        }
+      }
+    }
+    if (typed) return absl::OkStatus();
+    std::string types = may("Patient") ? "Patient" : "";
+    for (const std::string& t : search::SearchParamRegistry::Default().PatientCompartmentTypes()) {
+      if (t != "Patient" && may(t)) StrAppend(&types, types.empty() ? "" : ",", t);
+    }
+    params.emplace_back("_type", types.empty() ? "Patient" : types);
+    return absl::OkStatus();
+  }
+
   absl::Status RefuseConditionalWhenRestricted(const std::string& type) {
     if (!access_.restricted() || !IsPersonalDataType(type)) return absl::OkStatus();
     return MakeError(ErrorKind::kForbidden,
@@ -437,6 +468,7 @@ class Dispatcher {
         }
       }
       input.params = std::move(mapped);
+      RETURN_IF_ERROR(LimitEverythingTypes(input.params));
     }
     ASSIGN_OR_RETURN(SearchResult result, repo_->Search(input));
     const search::SearchRequest& request = result.request;
