@@ -1,5 +1,6 @@
 #include "registry/resident_id.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/strings.h"
@@ -86,7 +87,8 @@ std::optional<std::string> Normalize(std::string_view text, std::string* error) 
     if ((c >= '0' && c <= '9') || c == 'X') {
       out.push_back(static_cast<char>(c));
     } else if (!IsSeparator(c)) {
-      *error = StrCat("含有无效字符 invalid character ", DescribeCodePoint(c), " at position ", index);
+      *error =
+          StrCat("含有无效字符 invalid character ", DescribeCodePoint(c), " at position ", index);
       return std::nullopt;
     }
   }
@@ -117,7 +119,8 @@ std::string ProvinceMessage(std::string_view code) {
   return StrCat("省级代码无效 province code ", code, " is not a GB/T 2260 province-level code");
 }
 
-void CheckBirthDate(std::string_view yyyymmdd, const year_month_day& today, ResidentIdCheck* check) {
+void CheckBirthDate(std::string_view yyyymmdd, const year_month_day& today,
+                    ResidentIdCheck* check) {
   year_month_day date{std::chrono::year(ParseDigits(yyyymmdd.substr(0, 4))),
                       std::chrono::month(ParseDigits(yyyymmdd.substr(4, 2))),
                       std::chrono::day(ParseDigits(yyyymmdd.substr(6, 2)))};
@@ -251,8 +254,8 @@ absl::StatusOr<HealthRecordNumberInfo> ParseHealthRecordNumber(std::string_view 
   if (!number) return Invalid(kWhat, error);
   if (!AllDigits(*number)) return Invalid(kWhat, "含有无效字符 digits only, no X");
   if (number->size() != 17) {
-    return Invalid(kWhat, StrCat("长度错误 a health-record number has 17 digits, got ",
-                                 number->size()));
+    return Invalid(kWhat,
+                   StrCat("长度错误 a health-record number has 17 digits, got ", number->size()));
   }
   if (!IsProvinceCode(number->substr(0, 2))) {
     return Invalid(kWhat, ProvinceMessage(number->substr(0, 2)));
@@ -307,7 +310,8 @@ std::vector<Issue> CheckPatientIdentifiers(const json::Value& patient,
     };
     const std::string* value = list[i].FindString("value");
     if (value == nullptr) {
-      add("error", "required", StrCat("标识缺少值 identifier of system ", *system, " has no value"));
+      add("error", "required",
+          StrCat("标识缺少值 identifier of system ", *system, " has no value"));
       continue;
     }
     if (!resident_id) {
@@ -318,8 +322,8 @@ std::vector<Issue> CheckPatientIdentifiers(const json::Value& patient,
     ResidentIdCheck check = CheckResidentId(*value, today);
     for (ResidentIdIssue& issue : check.issues) add("error", "value", std::move(issue.message));
     if (!check.info) continue;
-    for (std::string& message : ResidentIdMismatches(*check.info, birth_date ? *birth_date : "",
-                                                     gender ? *gender : "")) {
+    for (std::string& message :
+         ResidentIdMismatches(*check.info, birth_date ? *birth_date : "", gender ? *gender : "")) {
       add("warning", "business-rule", std::move(message));
     }
     if (check.info->upgraded_from_15) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,7 +25,8 @@ namespace rhip::registry {
 inline constexpr std::string_view kHealthRecordNumberSystem =
     "https://rhip.cn/fhir/sid/health-record-number";
 
-// Business dates are Asia/Shanghai dates (UTC+8, no daylight saving). Today's for a clock's instant.
+// Business dates are Asia/Shanghai dates (UTC+8, no daylight saving). Today's for a clock's
+// instant.
 std::chrono::year_month_day ShanghaiDate(int64_t unix_micros);
 
 struct ResidentIdInfo {
@@ -32,7 +34,7 @@ struct ResidentIdInfo {
   std::string birth_date;     // YYYY-MM-DD; empty when the birth-date field is not a calendar date
   char sex = 0;               // 'M' (17th digit odd) or 'F' (even)
   std::string province_code;  // first 2 digits
-  std::string area_code;      // first 6 digits: GB/T 2260 county at issue time (may be retired since)
+  std::string area_code;  // first 6 digits: GB/T 2260 county at issue time (may be retired since)
   bool upgraded_from_15 = false;  // given as a first-generation 15-digit number
 };
 
@@ -83,7 +85,7 @@ std::vector<std::string> ResidentIdMismatches(const ResidentIdInfo& id, std::str
 // Health-record number: 17 digits = 6 county (GB/T 2260) + 3 township/street + 3 village/residents'
 // committee + 5 serial assigned by the creating institution in order of creation.
 struct HealthRecordNumberInfo {
-  std::string normalized;  // 17 ASCII digits
+  std::string normalized;     // 17 ASCII digits
   std::string county_code;    // 6
   std::string township_code;  // 3
   std::string village_code;   // 3

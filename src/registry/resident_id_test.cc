@@ -49,7 +49,8 @@ TEST(ResidentIdTest, CheckCharacterIsMod11_2) {
   std::set<char> seen;
   for (int a = 0; a < 10; ++a) {
     for (int b = 0; b < 10; ++b) {
-      seen.insert(ResidentIdCheckCharacter("110105194912310" + std::to_string(a) + std::to_string(b)));
+      seen.insert(
+          ResidentIdCheckCharacter("110105194912310" + std::to_string(a) + std::to_string(b)));
     }
   }
   EXPECT_EQ(seen.size(), 11u);
@@ -93,7 +94,9 @@ TEST(ResidentIdTest, NormalisesCaseFullWidthAndSeparators) {
       "１１０１０５１９４９１２３１００２ｘ",
       " 110105 19491231 002X ",
       "110105-19491231-002X",
-      "110105\xE3\x80\x80" "19491231\xE2\x80\x94" "002X",  // ideographic space, em dash
+      "110105\xE3\x80\x80"
+      "19491231\xE2\x80\x94"
+      "002X",  // ideographic space, em dash
   };
   for (const char* form : forms) {
     auto id = ParseResidentId(form, kToday);
@@ -111,12 +114,14 @@ TEST(ResidentIdTest, InvalidCharactersAreNamedWithTheirPosition) {
   EXPECT_THAT(std::string(han.status().message()), HasSubstr("U+4E00 at position 7"));
   EXPECT_THAT(Problems("11010519491231X02X"), ElementsAre(ResidentIdProblem::kCharacters));
   EXPECT_THAT(Problems("11010549123100X"), ElementsAre(ResidentIdProblem::kCharacters));
-  EXPECT_THAT(Problems("\xC0\xB1" "1010519491231002X"),  // overlong '1' is not a '1'
+  EXPECT_THAT(Problems("\xC0\xB1"
+                       "1010519491231002X"),  // overlong '1' is not a '1'
               ElementsAre(ResidentIdProblem::kCharacters));
 }
 
 TEST(ResidentIdTest, LengthOtherThan15Or18IsRefused) {
-  for (std::string_view text : {"", "1101051949123100", "11010519491231002X1", "1234567890123456"}) {
+  for (std::string_view text :
+       {"", "1101051949123100", "11010519491231002X1", "1234567890123456"}) {
     EXPECT_THAT(Problems(text), ElementsAre(ResidentIdProblem::kLength)) << text;
   }
   EXPECT_THAT(std::string(ParseResidentId("11010519491231002", kToday).status().message()),
@@ -163,8 +168,8 @@ TEST(ResidentIdTest, ProvinceCodes) {
                              "71", "81", "82", "83"}) {
     EXPECT_TRUE(IsProvinceCode(p)) << p;
   }
-  for (std::string_view p : {"00", "10", "16", "20", "24", "30", "38", "40", "47", "49", "55", "60",
-                             "66", "70", "72", "80", "84", "99", "1", "111", "1a"}) {
+  for (std::string_view p : {"00", "10", "16", "20", "24", "30", "38", "40", "47",  "49", "55",
+                             "60", "66", "70", "72", "80", "84", "99", "1",  "111", "1a"}) {
     EXPECT_FALSE(IsProvinceCode(p)) << p;
   }
   EXPECT_TRUE(ParseResidentId("830000198506150032", kToday).ok());  // Taiwan residence permit
@@ -251,17 +256,20 @@ TEST(PatientIdentifiersTest, ReportsPerIdentifierWithPaths) {
       seen,
       ElementsAre(
           HasSubstr("warning Patient.identifier[0].value 性别与身份证号不符 gender male"),
-          HasSubstr("error Patient.identifier[2].value 校验码错误 check character should be 9, got 5"),
+          HasSubstr(
+              "error Patient.identifier[2].value 校验码错误 check character should be 9, got 5"),
           HasSubstr("warning Patient.identifier[2].value 出生日期与身份证号不符"),
           HasSubstr("error Patient.identifier[3].value 健康档案编号无效"),
           HasSubstr("warning Patient.identifier[4].value 性别与身份证号不符"),
-          HasSubstr("information Patient.identifier[4].value 一代身份证号 first-generation 15-digit "
-                    "ID; the 18-digit form is 11010519491231002X"),
+          HasSubstr(
+              "information Patient.identifier[4].value 一代身份证号 first-generation 15-digit "
+              "ID; the 18-digit form is 11010519491231002X"),
           HasSubstr("error Patient.identifier[5].value 标识缺少值")));
 }
 
 TEST(PatientIdentifiersTest, CleanPatientHasNoIssues) {
-  auto patient = json::Parse(R"({"resourceType":"Patient","gender":"female","birthDate":"1949-12-31",
+  auto patient =
+      json::Parse(R"({"resourceType":"Patient","gender":"female","birthDate":"1949-12-31",
     "identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"11010519491231002X"},
                   {"system":"https://rhip.cn/fhir/sid/health-record-number","value":"32010200110100042"}]})");
   ASSERT_TRUE(patient.ok());
@@ -291,11 +299,21 @@ TEST(ResidentIdFuzzTest, MutatedInputNeverCrashes) {
     for (int m = 0; m < mutations; ++m) {
       size_t pos = text.empty() ? 0 : rng() % text.size();
       switch (rng() % 5) {
-        case 0: if (!text.empty()) text[pos] = kAlphabet[rng() % (sizeof kAlphabet - 1)]; break;
-        case 1: if (!text.empty()) text.erase(pos, 1 + rng() % 3); break;
-        case 2: text.insert(pos, 1, kAlphabet[rng() % (sizeof kAlphabet - 1)]); break;
-        case 3: text = text.substr(0, pos); break;
-        case 4: text.insert(pos, 1, static_cast<char>(rng() % 256)); break;
+        case 0:
+          if (!text.empty()) text[pos] = kAlphabet[rng() % (sizeof kAlphabet - 1)];
+          break;
+        case 1:
+          if (!text.empty()) text.erase(pos, 1 + rng() % 3);
+          break;
+        case 2:
+          text.insert(pos, 1, kAlphabet[rng() % (sizeof kAlphabet - 1)]);
+          break;
+        case 3:
+          text = text.substr(0, pos);
+          break;
+        case 4:
+          text.insert(pos, 1, static_cast<char>(rng() % 256));
+          break;
       }
     }
     auto parsed = ParseResidentId(text, kToday);
