@@ -28,7 +28,7 @@ constexpr char kLabel[] =
 
 TEST(MaskingRulesTest, ResidentIdKeepsFirstAndLastFour) {
   EXPECT_EQ(MaskResidentIdNumber("110101199003071234"), "1101**********1234");
-  EXPECT_EQ(MaskResidentIdNumber("11010119900307451X"), "1101**********451X");
+  EXPECT_EQ(MaskResidentIdNumber("110101199003074514"), "1101**********4514");
   EXPECT_EQ(MaskResidentIdNumber("110101900307123"), "1101*******7123");  // 15-digit
   // Not an ID number's length: masked as any identifier.
   EXPECT_EQ(MaskResidentIdNumber("1101011990"), "******1990");

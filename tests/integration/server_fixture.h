@@ -18,7 +18,7 @@ enum class Engine { kSqlite, kPostgres };
 std::string EngineName(const ::testing::TestParamInfo<Engine>& info);
 
 inline constexpr char kPatient[] =
-    R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"11010119900307451X"}],"name":[{"family":"张","given":["三"]}],"gender":"male","birthDate":"1990-03-07"})";
+    R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"110101199003074514"}],"name":[{"family":"张","given":["三"]}],"gender":"male","birthDate":"1990-03-07"})";
 inline constexpr char kObservation[] =
     R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":120,"unit":"mm[Hg]"}})";
 

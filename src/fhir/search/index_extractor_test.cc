@@ -36,7 +36,7 @@ TEST(SearchParamRegistryTest, KnowsR4AndRhipParameters) {
 
 TEST(IndexExtractorTest, PatientRows) {
   IndexRows rows = Extract(R"({"resourceType":"Patient","id":"p1",
-    "identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"11010119900307451X"}],
+    "identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"110101199003074514"}],
     "name":[{"family":"Zhang","given":["Sanfeng"]}],"gender":"male","birthDate":"1990-03-07",
     "telecom":[{"system":"phone","value":"13800138000"}],
     "managingOrganization":{"reference":"Organization/o1"},
@@ -46,8 +46,8 @@ TEST(IndexExtractorTest, PatientRows) {
       return t.key == key && t.system == system && t.code == code;
     });
   };
-  EXPECT_TRUE(has_token(Key("Patient", "identifier"), "urn:oid:2.16.156.10011.1.3", "11010119900307451X"));
-  EXPECT_TRUE(has_token(Key("Patient", "id-number"), "urn:oid:2.16.156.10011.1.3", "11010119900307451X"));
+  EXPECT_TRUE(has_token(Key("Patient", "identifier"), "urn:oid:2.16.156.10011.1.3", "110101199003074514"));
+  EXPECT_TRUE(has_token(Key("Patient", "id-number"), "urn:oid:2.16.156.10011.1.3", "110101199003074514"));
   EXPECT_TRUE(has_token(Key("Patient", "gender"), "", "male"));
   EXPECT_TRUE(has_token(Key("Patient", "phone"), "", "13800138000"));
   EXPECT_TRUE(has_token(Key("Patient", "_tag"), "http://t", "demo"));
