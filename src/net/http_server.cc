@@ -469,6 +469,10 @@ asio::awaitable<void> HttpServerImpl::Serve(HttpStream& stream, internal::Connec
     parser.header_limit(header_limit);
     parser.body_limit(options_.max_body_bytes);
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
+    // Beast (1.81) applies header_limit to each window it parses, not to the whole header: the
+    // fields consumed by earlier reads do not count, so many small fields could pass it. n is
+    // every header byte the parser consumed.
+    if (!ec && n > header_limit) ec = http::error::header_limit;
     if (!ec && !parser.is_done()) {
       const auto& header = parser.get();
       if (header.version() >= 11 && EqualsIgnoreCase(header[http::field::expect], "100-continue")) {

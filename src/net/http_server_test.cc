@@ -350,6 +350,31 @@ TEST(HttpServerTest, HeaderOverLimitIs431) {
   EXPECT_TRUE(MetricsContain("rhip_http_rejected_total{reason=\"too_large\"}"));
 }
 
+// Regression: Beast counted the limit per parse window, so a header of many small fields,
+// arriving in several reads, passed it.
+TEST(HttpServerTest, ManySmallFieldsOverLimitAre431) {
+  HttpServerOptions options = TestOptions();
+  options.max_header_bytes = 16 * 1024;  // the default, where it showed
+  auto server = StartServer(options);
+  auto fields = [](int count) {
+    std::string out;
+    for (int i = 0; i < count; ++i) out += "X-F" + std::to_string(1000 + i) + ": 0123456789\r\n";
+    return out;  // 21 bytes a field
+  };
+  {
+    Client client(server->port());
+    auto response = client.Get("/", fields(770));  // 16,170 bytes, and the request line
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+  }
+  for (int count : {790, 1000, 2000}) {
+    Client client(server->port());
+    auto response = client.Get("/", fields(count));
+    ASSERT_TRUE(response) << count;
+    EXPECT_EQ(response->status, 431) << count;
+  }
+}
+
 TEST(HttpServerTest, BodyOverLimitIs413) {
   HttpServerOptions options = TestOptions();
   options.max_body_bytes = 100;

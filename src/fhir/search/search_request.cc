@@ -270,6 +270,14 @@ std::string UnescapeValue(std::string_view s) {
 absl::StatusOr<SearchRequest> ParseSearchRequest(const SearchParamRegistry& registry,
                                                  std::string_view type, const QueryParams& params,
                                                  const ParseOptions& options) {
+  // SQLite's text functions, LIKE among them, stop at the first NUL, so a "%00" in a
+  // :contains value would match every row; PostgreSQL text cannot hold one at all. No FHIR
+  // search value has a NUL, so it is refused before any parameter is read.
+  for (const auto& [name, value] : params) {
+    if (name.find('\0') != std::string::npos || value.find('\0') != std::string::npos) {
+      return Invalid("search parameters must not contain NUL (%00)");
+    }
+  }
   SearchRequest req;
   if (!type.empty()) req.types.emplace_back(type);
   // _type first: it decides which parameters exist in a system search.

@@ -52,6 +52,19 @@ TEST(SearchRequestTest, RejectsBadModifiersAndForms) {
   EXPECT_FALSE(Parse("Patient", {{"_type", "Patient"}}).ok());
 }
 
+// Regression: SQLite's LIKE stopped at the NUL of "name:contains=%00", which then matched
+// every Patient.
+TEST(SearchRequestTest, RejectsNulInNamesAndValues) {
+  using namespace std::string_literals;
+  for (bool lenient : {false, true}) {
+    EXPECT_FALSE(Parse("Patient", {{"name:contains", "\0"s}}, lenient).ok());
+    EXPECT_FALSE(Parse("Patient", {{"name", "a\0b"s}}, lenient).ok());
+    EXPECT_FALSE(Parse("Patient", {{"_cursor", "\0"s}}, lenient).ok());
+    EXPECT_FALSE(Parse("Patient", {{"name\0x"s, "a"}}, lenient).ok());
+  }
+  EXPECT_TRUE(Parse("Patient", {{"name:contains", "a"}}).ok());
+}
+
 TEST(SearchRequestTest, EscapesSplitCorrectly) {
   EXPECT_EQ(SplitUnescaped("a\\,b,c", ',').size(), 2u);
   EXPECT_EQ(UnescapeValue("a\\,b\\|c\\$d\\\\"), "a,b|c$d\\");
