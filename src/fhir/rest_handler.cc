@@ -242,6 +242,17 @@ class Dispatcher {
     return absl::OkStatus();
   }
 
+  // The resident a written resource belongs to, for the audit record (one indexed lookup).
+  absl::Status NotePatient(const std::string& type, const std::string& id) {
+    if (type == "Patient") {
+      access_.patient = StrCat("Patient/", id);
+    } else if (IsPersonalDataType(type)) {
+      ASSIGN_OR_RETURN(Visibility v, repo_->CheckVisible(type, id, {}));
+      if (v.visible) access_.patient = v.patient;
+    }
+    return absl::OkStatus();
+  }
+
   // Writes by a restricted principal: the resource as it is now must be in scope (when it
   // exists), and so must the new content.
   absl::Status CheckWritable(const std::string& type, const std::string& id,
@@ -341,6 +352,7 @@ class Dispatcher {
     RETURN_IF_ERROR(CheckWritable(type, "", &body));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Create(std::move(body), if_none_exist));
     access_.Touched(type, w.resource.id);
+    RETURN_IF_ERROR(NotePatient(type, w.resource.id));
     return Respond(w.created ? 201 : 200, std::move(w.resource), true);
   }
 
@@ -349,6 +361,7 @@ class Dispatcher {
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     RETURN_IF_ERROR(CheckWritable(type, id, &body));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Update(type, id, std::move(body), expected));
+    RETURN_IF_ERROR(NotePatient(type, id));
     return Respond(w.created ? 201 : 200, std::move(w.resource), true);
   }
 
@@ -361,6 +374,8 @@ class Dispatcher {
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     ASSIGN_OR_RETURN(WriteResult w,
                      repo_->ConditionalUpdate(type, req_.http.query, std::move(body), expected));
+    access_.Touched(type, w.resource.id);
+    RETURN_IF_ERROR(NotePatient(type, w.resource.id));
     return Respond(w.created ? 201 : 200, std::move(w.resource), true);
   }
 
@@ -394,12 +409,14 @@ class Dispatcher {
       expected = current.version;
     }
     ASSIGN_OR_RETURN(WriteResult w, repo_->Patch(type, id, format, body, expected));
+    RETURN_IF_ERROR(NotePatient(type, id));
     return Respond(200, std::move(w.resource), false);
   }
 
   absl::StatusOr<net::HttpResponse> Delete(const std::string& type, const std::string& id) {
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     RETURN_IF_ERROR(CheckWritable(type, id, nullptr));
+    RETURN_IF_ERROR(NotePatient(type, id));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Delete(type, id, expected));
     net::HttpResponse resp;
     resp.status = 204;

@@ -1,8 +1,10 @@
 // GET /fhir/AuditEvent through the real server: a searchset Bundle (the mapping and the
-// filters are tested at unit level in src/fhir/audit_event_rest_test.cc, since the server
-// does not yet write audit records of its own), reads of unknown records, refused writes and
-// unknown parameters.
+// filters are tested at unit level in src/fhir/audit_event_rest_test.cc), the server's own
+// records of the requests it answered, reads of unknown records, refused writes and unknown
+// parameters.
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "core/json.h"
 #include "tests/integration/server_fixture.h"
@@ -22,7 +24,31 @@ TEST_P(AuditEventTest, SearchAnswersASearchsetBundle) {
   const json::Value& self = b.Find("link")->as_array()[0];
   EXPECT_EQ(*self.FindString("relation"), "self");
   EXPECT_NE(self.FindString("url")->find("/fhir/AuditEvent?subtype=break-glass"), std::string::npos);
-  EXPECT_EQ(client().Get("/fhir/AuditEvent/1").status, 404);
+  EXPECT_EQ(client().Get("/fhir/AuditEvent/999999999").status, 404);
+}
+
+TEST_P(AuditEventTest, EveryAnsweredRequestIsAnAuditEvent) {
+  HttpResult created = client().Send("POST", "/fhir/Patient", kPatient);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = *Json(created).FindString("id");
+  ASSERT_EQ(client().Get("/fhir/Patient/" + id).status, 200);
+  // Records reach the chain from the journal within a few milliseconds.
+  json::Value bundle;
+  for (int i = 0; i < 100; ++i) {
+    bundle = Json(client().Get("/fhir/AuditEvent?patient=Patient/" + id));
+    const json::Value* entries = bundle.Find("entry");
+    if (entries != nullptr && entries->as_array().size() >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(bundle.Find("entry"), nullptr);
+  const json::Array& entries = bundle.Find("entry")->as_array();
+  ASSERT_EQ(entries.size(), 2u) << json::Serialize(bundle);
+  // Newest first: the read, then the create; both by the test client, both successful.
+  const json::Value& read = *entries[0].Find("resource");
+  EXPECT_EQ(*read.FindString("action"), "R");
+  EXPECT_EQ(*read.FindString("outcome"), "0");
+  EXPECT_EQ(*read.Find("agent")->as_array()[0].Find("who")->FindString("display"), kTestClientId);
+  EXPECT_EQ(*entries[1].Find("resource")->FindString("action"), "C");
 }
 
 TEST_P(AuditEventTest, WritesAreRefused) {
