@@ -1,7 +1,8 @@
 #include "registry/mpi/jaro_winkler.h"
 
 #include <algorithm>
-#include <array>
+#include <bit>
+#include <cstdint>
 #include <memory>
 
 namespace rhip::registry::mpi {
@@ -36,16 +37,41 @@ double JaroWithFlags(std::string_view a, std::string_view b, bool* a_matched, bo
   return (m / a.size() + m / b.size() + (m - t) / m) / 3.0;
 }
 
+// Short strings: the matched flags are two 64-bit masks (no buffer to clear, ctz to walk them).
+double JaroShort(std::string_view a, std::string_view b) {
+  const size_t window_raw = std::max(a.size(), b.size()) / 2;
+  const size_t window = window_raw > 0 ? window_raw - 1 : 0;
+  uint64_t a_matched = 0, b_matched = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const size_t lo = i > window ? i - window : 0;
+    const size_t hi = std::min(b.size(), i + window + 1);
+    for (size_t j = lo; j < hi; ++j) {
+      if (!(b_matched >> j & 1) && a[i] == b[j]) {
+        a_matched |= uint64_t{1} << i;
+        b_matched |= uint64_t{1} << j;
+        break;
+      }
+    }
+  }
+  const int matches = std::popcount(a_matched);
+  if (matches == 0) return 0.0;
+  int out_of_order = 0;
+  while (a_matched != 0) {
+    out_of_order += a[std::countr_zero(a_matched)] != b[std::countr_zero(b_matched)];
+    a_matched &= a_matched - 1;
+    b_matched &= b_matched - 1;
+  }
+  const double m = matches;
+  const double t = out_of_order / 2.0;
+  return (m / a.size() + m / b.size() + (m - t) / m) / 3.0;
+}
+
 }  // namespace
 
 double Jaro(std::string_view a, std::string_view b) {
   if (a.empty() && b.empty()) return 1.0;
   if (a.empty() || b.empty()) return 0.0;
-  if (a.size() <= kJaroMaxInlineBytes && b.size() <= kJaroMaxInlineBytes) {
-    std::array<bool, kJaroMaxInlineBytes> a_matched{};
-    std::array<bool, kJaroMaxInlineBytes> b_matched{};
-    return JaroWithFlags(a, b, a_matched.data(), b_matched.data());
-  }
+  if (a.size() <= kJaroMaxInlineBytes && b.size() <= kJaroMaxInlineBytes) return JaroShort(a, b);
   auto a_matched = std::make_unique<bool[]>(a.size());
   auto b_matched = std::make_unique<bool[]>(b.size());
   return JaroWithFlags(a, b, a_matched.get(), b_matched.get());
