@@ -15,12 +15,12 @@ namespace rhip::registry::mpi {
 
 enum class NameLevel : uint8_t {
   kNull,
-  kExact,            // same folded name (traditional → simplified, spaces and dots removed)
-  kSamePinyin,       // a toneless pinyin key in common: homophone typed by pinyin input (张伟/章伟)
-  kSwapped,          // family and given exchanged (王伟/伟王, "Wei Zhang")
-  kOneCharacter,     // same length, one character different (张伟/张强)
-  kPinyinJw92,       // Jaro–Winkler of the first pinyin keys ≥ 0.92
-  kPinyinJw80,       // ≥ 0.80
+  kExact,       // same folded name (traditional → simplified, spaces and dots removed)
+  kSamePinyin,  // a toneless pinyin key in common: homophone typed by pinyin input (张伟/章伟)
+  kSwapped,     // family and given exchanged (王伟/伟王, "Wei Zhang")
+  kOneCharacter,  // same length, one character different (张伟/张强)
+  kPinyinJw92,    // Jaro–Winkler of the first pinyin keys ≥ 0.92
+  kPinyinJw80,    // ≥ 0.80
   kElse,
 };
 
@@ -35,7 +35,7 @@ enum class IdLevel : uint8_t {
 enum class BirthDateLevel : uint8_t {
   kNull,
   kExact,
-  kOneDigit,        // one digit of yyyymmdd different
+  kOneDigit,         // one digit of yyyymmdd different
   kDayMonthSwapped,  // same year, day and month exchanged (0307 / 0703)
   kSameYearMonth,
   kElse,
@@ -70,9 +70,9 @@ enum class Comparison : uint8_t { kName, kResidentId, kBirthDate, kSex, kPhone, 
 inline constexpr size_t kComparisonCount = 6;
 // Levels per comparison, null included, in Comparison order.
 inline constexpr std::array<uint8_t, kComparisonCount> kLevelCounts = {
-    static_cast<uint8_t>(NameLevel::kElse) + 1, static_cast<uint8_t>(IdLevel::kElse) + 1,
+    static_cast<uint8_t>(NameLevel::kElse) + 1,      static_cast<uint8_t>(IdLevel::kElse) + 1,
     static_cast<uint8_t>(BirthDateLevel::kElse) + 1, static_cast<uint8_t>(SexLevel::kDifferent) + 1,
-    static_cast<uint8_t>(PhoneLevel::kElse) + 1, static_cast<uint8_t>(AddressLevel::kElse) + 1};
+    static_cast<uint8_t>(PhoneLevel::kElse) + 1,     static_cast<uint8_t>(AddressLevel::kElse) + 1};
 inline constexpr size_t kMaxLevels = 8;
 
 // The level of every comparison for one pair (an agreement pattern, γ).

@@ -11,7 +11,8 @@ PersonRecord Name(std::string_view family, std::string_view given) {
   return Normalize({.family = family, .given = given});
 }
 
-NameLevel Names(std::string_view f1, std::string_view g1, std::string_view f2, std::string_view g2) {
+NameLevel Names(std::string_view f1, std::string_view g1, std::string_view f2,
+                std::string_view g2) {
   const NameLevel level = CompareName(Name(f1, g1), Name(f2, g2));
   EXPECT_EQ(level, CompareName(Name(f2, g2), Name(f1, g1))) << "not symmetric";
   return level;
@@ -107,9 +108,13 @@ TEST(CompareAddressTest, Levels) {
 }
 
 TEST(AgreementPatternTest, PackRoundTripsAndCompareFillsEveryField) {
-  const PersonRecord a = Normalize({.family = "张", .given = "伟", .resident_id = "11010519491231002X",
-                                    .birth_date = "1949-12-31", .sex = "female",
-                                    .phone = "13812345678", .division_code = "110105001002"});
+  const PersonRecord a = Normalize({.family = "张",
+                                    .given = "伟",
+                                    .resident_id = "11010519491231002X",
+                                    .birth_date = "1949-12-31",
+                                    .sex = "female",
+                                    .phone = "13812345678",
+                                    .division_code = "110105001002"});
   PersonRecord b = a;
   b.phone = "13912345678";
   const AgreementPattern p = Compare(a, b);

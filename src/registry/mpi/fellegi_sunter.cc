@@ -54,14 +54,15 @@ absl::Status ValidateModel(const Model& model) {
   }
   for (size_t k = 0; k < kComparisonCount; ++k) {
     if (model.m[k].size() != kLevelCounts[k] || model.u[k].size() != kLevelCounts[k]) {
-      return MakeError(ErrorKind::kInvalid,
-                       StrCat("MPI model: comparison ", k, " needs ", int{kLevelCounts[k]}, " levels"));
+      return MakeError(ErrorKind::kInvalid, StrCat("MPI model: comparison ", k, " needs ",
+                                                   int{kLevelCounts[k]}, " levels"));
     }
     for (size_t level = 1; level < kLevelCounts[k]; ++level) {
       for (double p : {model.m[k][level], model.u[k][level]}) {
         if (!(p > 0 && p <= 1)) {
-          return MakeError(ErrorKind::kInvalid, StrCat("MPI model: comparison ", k, " level ",
-                                                       level, ": probabilities must lie in (0, 1]"));
+          return MakeError(ErrorKind::kInvalid,
+                           StrCat("MPI model: comparison ", k, " level ", level,
+                                  ": probabilities must lie in (0, 1]"));
         }
       }
     }

@@ -61,7 +61,8 @@ class NameFrequencyTable final : public TermFrequencies {
 // Weights precomputed from a Model. Immutable and thread-safe; scoring does not allocate.
 class Scorer {
  public:
-  // REQUIRES: ValidateModel(model).ok(). tf may be null (no adjustment); it must outlive the Scorer.
+  // REQUIRES: ValidateModel(model).ok(). tf may be null (no adjustment); it must outlive the
+  // Scorer.
   explicit Scorer(const Model& model, const TermFrequencies* tf = nullptr);
 
   double PriorWeight() const { return prior_weight_; }
@@ -103,15 +104,15 @@ struct PatternCount {
 std::vector<PatternCount> CountPatterns(std::span<const PersonRecord> records,
                                         std::span<const std::pair<uint32_t, uint32_t>> pairs);
 
-// u for every level from pair_count random pairs (i ≠ j, uniform, std::mt19937_64 seeded with seed).
-// A level never seen gets half a count, so that no weight is infinite.
-// REQUIRES: records.size() >= 2.
+// u for every level from pair_count random pairs (i ≠ j, uniform, std::mt19937_64 seeded with
+// seed). A level never seen gets half a count, so that no weight is infinite. REQUIRES:
+// records.size() >= 2.
 LevelProbabilities EstimateU(std::span<const PersonRecord> records, int64_t pair_count,
                              uint64_t seed);
 
 struct EmOptions {
   int max_iterations = 25;
-  double tolerance = 1e-4;  // stop when no m (and λ) moves by more
+  double tolerance = 1e-4;    // stop when no m (and λ) moves by more
   double start_lambda = 0.1;  // share of matches among the training pairs, first guess
   // Comparisons whose m stays as given: the fields of the training blocking rule agree on every
   // training pair, so EM cannot estimate them in that round.
@@ -119,8 +120,8 @@ struct EmOptions {
 };
 
 struct EmResult {
-  Model model;                   // the start model with m replaced
-  double training_lambda = 0;    // share of matches among the training pairs (not the prior)
+  Model model;                 // the start model with m replaced
+  double training_lambda = 0;  // share of matches among the training pairs (not the prior)
   int iterations = 0;
   bool converged = false;
 };

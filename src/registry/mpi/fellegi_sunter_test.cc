@@ -68,13 +68,23 @@ TEST(ScorerTest, ProbabilityAndDecision) {
 }
 
 TEST(ScorerTest, SameRecordLinksDifferentPeopleSeparate) {
-  const PersonRecord a = Normalize({.family = "张", .given = "三丰", .resident_id = "11010519491231002X",
-                                    .birth_date = "1949-12-31", .sex = "female",
-                                    .phone = "13812345678", .division_code = "110105001002"});
-  PersonRecord typo = Normalize({.family = "張", .given = "三豐", .resident_id = "11010519491231003X",
-                                 .birth_date = "1949-12-31", .sex = "female"});
-  const PersonRecord other = Normalize({.family = "李", .given = "娜", .resident_id = "440524188001010014",
-                                        .birth_date = "1880-01-01", .sex = "male",
+  const PersonRecord a = Normalize({.family = "张",
+                                    .given = "三丰",
+                                    .resident_id = "11010519491231002X",
+                                    .birth_date = "1949-12-31",
+                                    .sex = "female",
+                                    .phone = "13812345678",
+                                    .division_code = "110105001002"});
+  PersonRecord typo = Normalize({.family = "張",
+                                 .given = "三豐",
+                                 .resident_id = "11010519491231003X",
+                                 .birth_date = "1949-12-31",
+                                 .sex = "female"});
+  const PersonRecord other = Normalize({.family = "李",
+                                        .given = "娜",
+                                        .resident_id = "440524188001010014",
+                                        .birth_date = "1880-01-01",
+                                        .sex = "male",
                                         .division_code = "440524100200"});
   const Scorer scorer(StartingModel());
   const Thresholds t;
@@ -103,7 +113,8 @@ TEST(ScorerTest, TermFrequencyCommonNameWeighsLessThanRareName) {
   EXPECT_EQ(scorer.NameFrequencyAdjustment(records[0], records[99]), 0.0);
   // Without a table, Weight(a, b) equals the pattern weight.
   const Scorer plain(model);
-  EXPECT_DOUBLE_EQ(plain.Weight(records[0], records[1]), plain.Weight(Compare(records[0], records[1])));
+  EXPECT_DOUBLE_EQ(plain.Weight(records[0], records[1]),
+                   plain.Weight(Compare(records[0], records[1])));
 }
 
 // Draws a level from probabilities indexed by level (entry 0 unused).
@@ -134,13 +145,15 @@ TEST(EstimateMTest, RecoversKnownM) {
     counts[p.Pack()] += 1;
   }
   std::vector<PatternCount> patterns;
-  for (const auto& [packed, count] : counts) patterns.push_back({AgreementPattern::Unpack(packed), count});
+  for (const auto& [packed, count] : counts)
+    patterns.push_back({AgreementPattern::Unpack(packed), count});
 
   Model start = truth;
   start.m = StartingModel().m;
   for (size_t k = 0; k < kComparisonCount; ++k) {
     // Flat m over the non-null levels: far from the truth.
-    for (size_t level = 1; level < kLevelCounts[k]; ++level) start.m[k][level] = 1.0 / (kLevelCounts[k] - 1);
+    for (size_t level = 1; level < kLevelCounts[k]; ++level)
+      start.m[k][level] = 1.0 / (kLevelCounts[k] - 1);
   }
   EmOptions options;
   options.max_iterations = 100;
@@ -149,7 +162,8 @@ TEST(EstimateMTest, RecoversKnownM) {
   EXPECT_NEAR(result.training_lambda, lambda, 0.01);
   for (size_t k = 0; k < kComparisonCount; ++k) {
     for (size_t level = 1; level < kLevelCounts[k]; ++level) {
-      EXPECT_NEAR(result.model.m[k][level], truth.m[k][level], 0.01) << "comparison " << k << " level " << level;
+      EXPECT_NEAR(result.model.m[k][level], truth.m[k][level], 0.01)
+          << "comparison " << k << " level " << level;
     }
     EXPECT_EQ(result.model.u[k], truth.u[k]);
   }
@@ -192,7 +206,8 @@ TEST(CountPatternsTest, Aggregates) {
 TEST(EstimateUTest, MatchesPopulationFrequencies) {
   std::vector<PersonRecord> records;
   for (int i = 0; i < 2000; ++i) {
-    records.push_back(Normalize({.family = "张", .given = StrCat("名", i % 10),
+    records.push_back(Normalize({.family = "张",
+                                 .given = StrCat("名", i % 10),
                                  .resident_id = StrCat("1101051949", 10000000 + i),
                                  .sex = i % 2 == 0 ? "male" : "female"}));
   }

@@ -29,11 +29,13 @@ double ThreadSeconds() {
 }
 
 std::vector<PersonRecord> MakeRecords(size_t n, std::mt19937_64& rng) {
-  const std::vector<std::string> family = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周",
-                                           "徐", "孙", "马", "朱", "胡", "郭", "何", "曾", "欧阳", "诸葛"};
-  const std::vector<std::string> given = {"伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军",
-                                          "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞",
-                                          "平", "刚", "桂英", "建国", "小明", "志强", "玉兰", "海燕"};
+  const std::vector<std::string> family = {"王", "李", "张", "刘", "陈",   "杨",  "黄",
+                                           "赵", "吴", "周", "徐", "孙",   "马",  "朱",
+                                           "胡", "郭", "何", "曾", "欧阳", "诸葛"};
+  const std::vector<std::string> given = {"伟", "芳",   "娜",   "秀英", "敏",   "静",   "丽",
+                                          "强", "磊",   "军",   "洋",   "勇",   "艳",   "杰",
+                                          "娟", "涛",   "明",   "超",   "秀兰", "霞",   "平",
+                                          "刚", "桂英", "建国", "小明", "志强", "玉兰", "海燕"};
   auto pick = [&](const auto& v) { return v[rng() % v.size()]; };
   std::vector<PersonRecord> records;
   records.reserve(n);

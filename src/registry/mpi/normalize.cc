@@ -96,7 +96,8 @@ int32_t NormalizeBirthDate(std::string_view text) {
 }
 
 Sex NormalizeSex(std::string_view text) {
-  if (text == "male" || text == "M" || text == "m" || text == "1" || text == "男") return Sex::kMale;
+  if (text == "male" || text == "M" || text == "m" || text == "1" || text == "男")
+    return Sex::kMale;
   if (text == "female" || text == "F" || text == "f" || text == "2" || text == "女") {
     return Sex::kFemale;
   }

@@ -37,7 +37,8 @@ TEST(NormalizeTest, LatinNameAndMiddleDots) {
   EXPECT_EQ(r.full, "smithjohnpaul");
   EXPECT_THAT(r.pinyin, ElementsAre("smithjohnpaul"));
   EXPECT_EQ(r.initials, "sj");
-  EXPECT_EQ(Normalize({.given = "阿依古丽·买买提"}).full, Normalize({.given = "阿依古丽•买买提"}).full);
+  EXPECT_EQ(Normalize({.given = "阿依古丽·买买提"}).full,
+            Normalize({.given = "阿依古丽•买买提"}).full);
 }
 
 TEST(NormalizeTest, ResidentId) {
