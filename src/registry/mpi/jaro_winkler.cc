@@ -1,6 +1,7 @@
 #include "registry/mpi/jaro_winkler.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <memory>
@@ -37,20 +38,29 @@ double JaroWithFlags(std::string_view a, std::string_view b, bool* a_matched, bo
   return (m / a.size() + m / b.size() + (m - t) / m) / 3.0;
 }
 
-// Short strings: the matched flags are two 64-bit masks (no buffer to clear, ctz to walk them).
+// Short strings, bit-parallel: positions are bits of a 64-bit mask, so a character of a finds its
+// first unmatched equal character of b inside the window with one AND and a count of trailing
+// zeros instead of a scan (the same pairing as the scan above).
 double JaroShort(std::string_view a, std::string_view b) {
   const size_t window_raw = std::max(a.size(), b.size()) / 2;
   const size_t window = window_raw > 0 ? window_raw - 1 : 0;
+  // Positions of each byte value in b. Only the entries a and b use are cleared (not all 256).
+  std::array<uint64_t, 256> positions;
+  for (char c : a) positions[static_cast<unsigned char>(c)] = 0;
+  for (char c : b) positions[static_cast<unsigned char>(c)] = 0;
+  for (size_t j = 0; j < b.size(); ++j) {
+    positions[static_cast<unsigned char>(b[j])] |= uint64_t{1} << j;
+  }
+  const auto below = [](size_t n) { return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1; };
   uint64_t a_matched = 0, b_matched = 0;
   for (size_t i = 0; i < a.size(); ++i) {
     const size_t lo = i > window ? i - window : 0;
     const size_t hi = std::min(b.size(), i + window + 1);
-    for (size_t j = lo; j < hi; ++j) {
-      if (!(b_matched >> j & 1) && a[i] == b[j]) {
-        a_matched |= uint64_t{1} << i;
-        b_matched |= uint64_t{1} << j;
-        break;
-      }
+    const uint64_t candidates =
+        positions[static_cast<unsigned char>(a[i])] & ~b_matched & below(hi) & ~below(lo);
+    if (candidates != 0) {
+      a_matched |= uint64_t{1} << i;
+      b_matched |= candidates & -candidates;  // the lowest: first in scan order
     }
   }
   const int matches = std::popcount(a_matched);
