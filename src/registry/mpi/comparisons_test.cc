@@ -30,6 +30,8 @@ TEST(CompareNameTest, Levels) {
   EXPECT_EQ(Names("张", "伟", "章", "伟"), NameLevel::kSamePinyin);
   EXPECT_EQ(Names("张", "伟", "张", "玮"), NameLevel::kSamePinyin);
   EXPECT_EQ(Names("欧阳", "娜娜", "欧阳", "那那"), NameLevel::kSamePinyin);
+  // Han against romanised pinyin from another system.
+  EXPECT_EQ(Names("王", "伟", "Wang", "Wei"), NameLevel::kSamePinyin);
   EXPECT_EQ(Names("王", "伟", "伟", "王"), NameLevel::kSwapped);
   EXPECT_EQ(Names("Zhang", "Wei", "Wei", "Zhang"), NameLevel::kSwapped);
   EXPECT_EQ(Names("张", "伟", "张", "强"), NameLevel::kOneCharacter);
