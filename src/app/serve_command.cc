@@ -403,7 +403,7 @@ int RunServe(ServeConfig c) {
       {.per_address = {.max_events = c.login_attempts_per_address, .window = kMinute},
        .per_account = {.max_events = c.login_attempts_per_account, .window = kMinute}});
   registry::OrganizationTree org_tree(repository, &Clock::Real());
-  security::AccessPolicy policy(database, &identities, &org_tree);
+  security::AccessPolicy policy(database, &identities, &org_tree, &Clock::Real(), security::kAccessCacheTtl);
   Router router({.fhir = &rest,
                  .bulk = &bulk_rest,
                  .token = &token_endpoint,

@@ -49,6 +49,27 @@ absl::StatusOr<Access> AccessPolicy::Resolve(const Principal& principal) const {
     access.may_unmask = true;
     return access;
   }
+  if (cache_ttl_ <= 0) return ResolveUser(principal);
+  const Micros now = clock_->Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find(principal.subject);
+    if (it != cache_.end() && now < it->second.until) {
+      access = it->second.access;
+      access.principal = principal;
+      return access;
+    }
+  }
+  ASSIGN_OR_RETURN(access, ResolveUser(principal));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cache_.size() >= kMaxCached) cache_.clear();
+  cache_[principal.subject] = {access, now + cache_ttl_};
+  return access;
+}
+
+absl::StatusOr<Access> AccessPolicy::ResolveUser(const Principal& principal) const {
+  Access access;
+  access.principal = principal;
   std::vector<RoleAssignment> assignments;
   RETURN_IF_ERROR(db_->Read([&](db::Session& s) -> absl::Status {
     ASSIGN_OR_RETURN(db::Rows user, s.Query("SELECT id FROM users WHERE login = :login AND "

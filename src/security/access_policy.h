@@ -7,11 +7,15 @@
 // registry implements.
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "core/clock.h"
 #include "security/identity_store.h"
 #include "security/scopes.h"
 #include "security/token_service.h"
@@ -53,21 +57,42 @@ struct Access {
   bool may_break_glass = false;  // may open residents outside `scope` with a stated reason
 };
 
+// How long `rhip serve` reuses a user's resolved Access: a change of the user's roles, org
+// units or a role's permissions reaches a running server within this bound. Disabling a user
+// is not delayed by it: every request's token or session lookup checks the account itself.
+inline constexpr Micros kAccessCacheTtl = int64_t{5} * 1000 * 1000;
+
 class AccessPolicy {
  public:
-  // REQUIRES: database, identities and org_tree outlive the policy.
-  AccessPolicy(db::Database* database, IdentityStore* identities, const OrgTree* org_tree)
-      : db_(database), identities_(identities), org_tree_(org_tree) {}
+  // REQUIRES: database, identities, org_tree and clock outlive the policy. With cache_ttl > 0
+  // (and a clock) a user's Access is kept that long (see kAccessCacheTtl); 0 reads it anew for
+  // every request.
+  AccessPolicy(db::Database* database, IdentityStore* identities, const OrgTree* org_tree,
+               const Clock* clock = nullptr, Micros cache_ttl = 0)
+      : db_(database), identities_(identities), org_tree_(org_tree), clock_(clock),
+        cache_ttl_(clock == nullptr ? 0 : cache_ttl) {}
 
   // System clients: their token's scopes, no org restriction, full identifiers. Users: the
   // union of their roles' permissions and org units. kUnauthorized when the user no longer
-  // exists or is disabled.
+  // exists or is disabled (and not yet cached). Thread-safe.
   absl::StatusOr<Access> Resolve(const Principal& principal) const;
 
  private:
+  absl::StatusOr<Access> ResolveUser(const Principal& principal) const;
+
+  struct Cached {
+    Access access;
+    Micros until = 0;
+  };
+  static constexpr size_t kMaxCached = 10000;  // users; beyond it the cache starts over
+
   db::Database* db_;
   IdentityStore* identities_;
   const OrgTree* org_tree_;
+  const Clock* clock_;
+  Micros cache_ttl_;
+  mutable std::mutex mu_;
+  mutable std::map<std::string, Cached, std::less<>> cache_ ABSL_GUARDED_BY(mu_);  // by login
 };
 
 // The permissions of every role in `roles` (each role once); kNotFound for an unknown role.
