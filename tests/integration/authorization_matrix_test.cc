@@ -434,21 +434,6 @@ class AuthorizationMatrixTest : public ServerTest {
     for (size_t i = 0; i < all.size(); ++i) all[i] = i;
     return all;
   }
-  // PostgreSQL runs a slice (docs/SECURITY.md "Authorization matrix test"): one region-wide,
-  // one county, one township and one village role.
-  std::vector<size_t> RolesForEngine() const {
-    if (GetParam() == Engine::kSqlite) return AllRoles();
-    std::vector<size_t> slice;
-    for (size_t i = 0; i < kRoles.size(); ++i) {
-      std::string role = kRoles[i].role;
-      if (role == "system_admin" || role == "public_health_staff" || role == "doctor" ||
-          role == "cashier" || role == "village_doctor") {
-        slice.push_back(i);
-      }
-    }
-    return slice;
-  }
-
   const Resident& ResidentNamed(const std::string& key) const {
     for (const Resident& r : residents_) {
       if (r.key == key) return r;
@@ -467,7 +452,7 @@ class AuthorizationMatrixTest : public ServerTest {
 };
 
 TEST_P(AuthorizationMatrixTest, EveryRoleRelationTypeAndAction) {
-  const std::vector<size_t> roles = RolesForEngine();
+  const std::vector<size_t> roles = AllRoles();
   ASSERT_NO_FATAL_FAILURE(LoginEveryRole(roles));
   auto start = std::chrono::steady_clock::now();
   RunMatrix({Action::kRead, Action::kSearch}, roles);
@@ -576,6 +561,56 @@ TEST_P(AuthorizationMatrixTest, MaskingFollowsUnmaskAndEachRequestIsAudited) {
             std::string::npos)
       << read;
   EXPECT_NE(read.find(R"("outcomeDesc":"200")"), std::string::npos) << read;
+}
+
+// Regression: a PATCH entry of a transaction was checked only on the resource as it was, so a
+// restricted user could re-point an in-scope record to a resident outside the org units —
+// what PUT, POST and a single PATCH refuse. And a single PATCH applied the patch before
+// checking the resource's scope, so a JSON Patch "test" answered 422 or 403 depending on the
+// content of a record outside the scope.
+TEST_P(AuthorizationMatrixTest, RestrictedPatchChecksTheNewContent) {
+  const WebUser doctor = LoginUser("patching_doctor", "village_doctor", orgs_["V1"]);
+  ASSERT_FALSE(doctor.cookie.empty());
+  const Resident& own = ResidentNamed("pV1");
+  const std::vector<std::pair<std::string, std::string>> json_patch = {
+      {"Content-Type", "application/json-patch+json"}};
+  const std::string observation = StrCat("/fhir/Observation/", own.ids.at("Observation"));
+  for (const char* other : {"pD", "pDeny", "pV2"}) {
+    HttpResult moved = AsUser(
+        doctor, "PATCH", observation,
+        StrCat(R"([{"op":"replace","path":"/subject/reference","value":"Patient/)",
+               ResidentNamed(other).id, R"("}])"),
+        json_patch);
+    EXPECT_EQ(moved.status, 403) << other << ": " << moved.body;
+  }
+  HttpResult away = AsUser(
+      doctor, "PATCH", StrCat("/fhir/Patient/", own.id),
+      StrCat(R"([{"op":"replace","path":"/managingOrganization/reference","value":"Organization/)",
+             orgs_["D"], R"("}])"),
+      json_patch);
+  EXPECT_EQ(away.status, 403) << away.body;
+  // The same in a transaction (FHIRPath Patch).
+  HttpResult bundle = AsUser(
+      doctor, "POST", "/fhir",
+      StrCat(R"({"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"PATCH",)"
+             R"("url":"Observation/)", own.ids.at("Observation"), R"("},"resource":{"resourceType":)"
+             R"("Parameters","parameter":[{"name":"operation","part":[{"name":"type","valueCode":)"
+             R"("replace"},{"name":"path","valueString":"Observation.subject"},{"name":"value",)"
+             R"("valueReference":{"reference":"Patient/)", ResidentNamed("pD").id, R"("}}]}]}}]})"));
+  EXPECT_EQ(bundle.status, 403) << bundle.body;
+  // Outside the scope every patch is 403, whether its "test" holds or not.
+  for (const char* gender : {"female", "male"}) {
+    HttpResult probe =
+        AsUser(doctor, "PATCH", StrCat("/fhir/Patient/", ResidentNamed("pD").id),
+               StrCat(R"([{"op":"test","path":"/gender","value":")", gender, R"("}])"), json_patch);
+    EXPECT_EQ(probe.status, 403) << gender << ": " << probe.body;
+  }
+  // Nothing moved, and a patch inside the scope still works.
+  HttpResult stored = client().Get(observation);
+  EXPECT_NE(stored.body.find(StrCat("Patient/", own.id)), std::string::npos) << stored.body;
+  HttpResult ok = AsUser(doctor, "PATCH", observation,
+                         R"([{"op":"replace","path":"/status","value":"amended"}])", json_patch);
+  EXPECT_EQ(ok.status, 200) << ok.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AuthorizationMatrixTest,
