@@ -321,6 +321,16 @@ class Dispatcher {
     return current.version;
   }
 
+  // A copy masked for a reader without `$unmask` (meta.security MASKED) carries "1101****…"
+  // instead of the resident's ID number, phone and address: storing it would overwrite them.
+  static absl::Status RefuseMaskedCopy(const json::Value& resource) {
+    if (!security::HasMaskedLabel(resource)) return absl::OkStatus();
+    return MakeError(ErrorKind::kUnprocessable,
+                     "the resource is a masked copy (meta.security MASKED): its identifiers, "
+                     "phone numbers and addresses are not the real ones and cannot be written back "
+                     "(该资源为脱敏副本，不能回写)");
+  }
+
   absl::Status RefuseConditionalWhenRestricted(const std::string& type) {
     if (!access_.restricted() || !IsPersonalDataType(type)) return absl::OkStatus();
     return MakeError(ErrorKind::kForbidden,
@@ -362,6 +372,7 @@ class Dispatcher {
                        StrCat("the body's resourceType must be '", type, "'"));
     }
     std::string_view if_none_exist = req_.http.Header("If-None-Exist");
+    RETURN_IF_ERROR(RefuseMaskedCopy(body));
     // A client id on create is ignored, as the specification requires.
     body.as_object().Erase("id");
     if (access_.restricted() && type == "Patient" && body.Find("managingOrganization") == nullptr &&
@@ -380,6 +391,7 @@ class Dispatcher {
 
   absl::StatusOr<net::HttpResponse> Update(const std::string& type, const std::string& id) {
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    RETURN_IF_ERROR(RefuseMaskedCopy(body));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     RETURN_IF_ERROR(CheckWritable(type, id, &body));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Update(type, id, std::move(body), expected));
@@ -393,6 +405,7 @@ class Dispatcher {
     }
     RETURN_IF_ERROR(RefuseConditionalWhenRestricted(type));
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    RETURN_IF_ERROR(RefuseMaskedCopy(body));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     ASSIGN_OR_RETURN(WriteResult w,
                      repo_->ConditionalUpdate(type, req_.http.query, std::move(body), expected));
@@ -605,6 +618,11 @@ class Dispatcher {
 
   absl::StatusOr<net::HttpResponse> Bundle() {
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    if (const json::Value* entries = body.Find("entry"); entries != nullptr && entries->is_array()) {
+      for (const json::Value& entry : entries->as_array()) {
+        if (const json::Value* resource = entry.Find("resource")) RETURN_IF_ERROR(RefuseMaskedCopy(*resource));
+      }
+    }
     if (access_.restricted()) RETURN_IF_ERROR(CheckBundleWrites(body));
     ASSIGN_OR_RETURN(json::Value response,
                      repo_->ProcessBundle(std::move(body), req_.base_url, access_.predicate));

@@ -613,6 +613,37 @@ TEST_P(AuthorizationMatrixTest, RestrictedPatchChecksTheNewContent) {
   EXPECT_EQ(ok.status, 200) << ok.body;
 }
 
+// Regression: a role with Patient 'u' but no `$unmask` (nurse) read a masked Patient and PUT it
+// back, which stored "1101**********1234", "138****5678" and "***" over the resident's real
+// ID number, phone and address. A masked copy (meta.security MASKED) is now refused (422).
+TEST_P(AuthorizationMatrixTest, MaskedCopyIsNotWrittenBack) {
+  const WebUser nurse = LoginUser("masked_nurse", "nurse", orgs_["T"]);
+  ASSERT_FALSE(nurse.cookie.empty());
+  const Resident& own = ResidentNamed("pV1");
+  const std::string target = StrCat("/fhir/Patient/", own.id);
+  HttpResult read = AsUser(nurse, "GET", target);
+  ASSERT_EQ(read.status, 200) << read.body;
+  ASSERT_NE(read.body.find(kMaskedResidentId), std::string::npos) << read.body;
+  HttpResult put = AsUser(nurse, "PUT", target, read.body);
+  EXPECT_EQ(put.status, 422) << put.body;
+  HttpResult bundle = AsUser(
+      nurse, "POST", "/fhir",
+      StrCat(R"({"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"PUT","url":"Patient/)",
+             own.id, R"("},"resource":)", read.body, "}]}"));
+  EXPECT_EQ(bundle.status, 422) << bundle.body;
+  HttpResult stored = client().Get(target);
+  EXPECT_NE(stored.body.find(kResidentId), std::string::npos) << stored.body;
+  EXPECT_NE(stored.body.find(kPhone), std::string::npos) << stored.body;
+  EXPECT_NE(stored.body.find("东华门街道1号"), std::string::npos) << stored.body;
+  EXPECT_NE(stored.body.find(R"("versionId":"1")"), std::string::npos) << stored.body;
+  // An edit of the unmasked fields works with a JSON Patch, which never carries masked values.
+  HttpResult patched = AsUser(nurse, "PATCH", target,
+                              R"([{"op":"replace","path":"/gender","value":"female"}])",
+                              {{"Content-Type", "application/json-patch+json"}});
+  EXPECT_EQ(patched.status, 200) << patched.body;
+  EXPECT_NE(client().Get(target).body.find(kResidentId), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, AuthorizationMatrixTest,
                          ::testing::Values(Engine::kSqlite, Engine::kPostgres), EngineName);
 
