@@ -299,6 +299,38 @@ class Dispatcher {
     return absl::OkStatus();
   }
 
+  // A patch by a restricted principal must leave the resource in scope, as an update's content
+  // must: it is applied here to the current version and the result checked. The resource as
+  // it is is checked first, so that a patch (a failing JSON Patch "test", 422 instead of 403)
+  // cannot probe a record outside the scope. Returns the version to pin the write to, so the
+  // repository writes exactly what was checked (a concurrent change makes it 412).
+  absl::StatusOr<ExpectedVersion> CheckPatch(const std::string& type, const std::string& id,
+                                             PatchFormat format, const json::Value& patch,
+                                             ExpectedVersion expected) {
+    RETURN_IF_ERROR(CheckWritable(type, id, nullptr));
+    if (!access_.restricted() || !IsPersonalDataType(type)) return expected;
+    ASSIGN_OR_RETURN(StoredResource current, repo_->Read(type, id));
+    if (expected && *expected != current.version) {
+      return MakeError(ErrorKind::kPreconditionFailed,
+                       StrCat(type, "/", id, " is at version ", current.version));
+    }
+    ASSIGN_OR_RETURN(json::Value patched, json::Parse(current.json));
+    RETURN_IF_ERROR(format == PatchFormat::kJsonPatch ? ApplyJsonPatch(patch, &patched)
+                                                      : ApplyFhirPathPatch(patch, &patched));
+    RETURN_IF_ERROR(CheckWritableContent(*repo_, patched, access_.scope, access_.predicate));
+    return current.version;
+  }
+
+  // A copy masked for a reader without `$unmask` (meta.security MASKED) carries "1101****…"
+  // instead of the resident's ID number, phone and address: storing it would overwrite them.
+  static absl::Status RefuseMaskedCopy(const json::Value& resource) {
+    if (!security::HasMaskedLabel(resource)) return absl::OkStatus();
+    return MakeError(ErrorKind::kUnprocessable,
+                     "the resource is a masked copy (meta.security MASKED): its identifiers, "
+                     "phone numbers and addresses are not the real ones and cannot be written back "
+                     "(该资源为脱敏副本，不能回写)");
+  }
+
   absl::Status RefuseConditionalWhenRestricted(const std::string& type) {
     if (!access_.restricted() || !IsPersonalDataType(type)) return absl::OkStatus();
     return MakeError(ErrorKind::kForbidden,
@@ -340,6 +372,7 @@ class Dispatcher {
                        StrCat("the body's resourceType must be '", type, "'"));
     }
     std::string_view if_none_exist = req_.http.Header("If-None-Exist");
+    RETURN_IF_ERROR(RefuseMaskedCopy(body));
     // A client id on create is ignored, as the specification requires.
     body.as_object().Erase("id");
     if (access_.restricted() && type == "Patient" && body.Find("managingOrganization") == nullptr &&
@@ -358,6 +391,7 @@ class Dispatcher {
 
   absl::StatusOr<net::HttpResponse> Update(const std::string& type, const std::string& id) {
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    RETURN_IF_ERROR(RefuseMaskedCopy(body));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     RETURN_IF_ERROR(CheckWritable(type, id, &body));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Update(type, id, std::move(body), expected));
@@ -371,6 +405,7 @@ class Dispatcher {
     }
     RETURN_IF_ERROR(RefuseConditionalWhenRestricted(type));
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    RETURN_IF_ERROR(RefuseMaskedCopy(body));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
     ASSIGN_OR_RETURN(WriteResult w,
                      repo_->ConditionalUpdate(type, req_.http.query, std::move(body), expected));
@@ -393,21 +428,7 @@ class Dispatcher {
     }
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
     ASSIGN_OR_RETURN(ExpectedVersion expected, IfMatch());
-    if (access_.restricted() && IsPersonalDataType(type)) {
-      // The patched content must stay in scope too: apply the patch here to the current
-      // version, check the result, and pin the write to that version so the repository
-      // writes exactly what was checked (a concurrent change makes it 412).
-      ASSIGN_OR_RETURN(StoredResource current, repo_->Read(type, id));
-      if (expected && *expected != current.version) {
-        return MakeError(ErrorKind::kPreconditionFailed,
-                         StrCat(type, "/", id, " is at version ", current.version));
-      }
-      ASSIGN_OR_RETURN(json::Value patched, json::Parse(current.json));
-      RETURN_IF_ERROR(format == PatchFormat::kJsonPatch ? ApplyJsonPatch(body, &patched)
-                                                        : ApplyFhirPathPatch(body, &patched));
-      RETURN_IF_ERROR(CheckWritable(type, id, &patched));
-      expected = current.version;
-    }
+    ASSIGN_OR_RETURN(expected, CheckPatch(type, id, format, body, expected));
     ASSIGN_OR_RETURN(WriteResult w, repo_->Patch(type, id, format, body, expected));
     RETURN_IF_ERROR(NotePatient(type, id));
     return Respond(200, std::move(w.resource), false);
@@ -597,6 +618,11 @@ class Dispatcher {
 
   absl::StatusOr<net::HttpResponse> Bundle() {
     ASSIGN_OR_RETURN(json::Value body, ParseBody(req_.http));
+    if (const json::Value* entries = body.Find("entry"); entries != nullptr && entries->is_array()) {
+      for (const json::Value& entry : entries->as_array()) {
+        if (const json::Value* resource = entry.Find("resource")) RETURN_IF_ERROR(RefuseMaskedCopy(*resource));
+      }
+    }
     if (access_.restricted()) RETURN_IF_ERROR(CheckBundleWrites(body));
     ASSIGN_OR_RETURN(json::Value response,
                      repo_->ProcessBundle(std::move(body), req_.base_url, access_.predicate));
@@ -607,11 +633,13 @@ class Dispatcher {
   // A restricted principal's Bundle: every write entry is checked as the single write
   // would be, before anything runs. References to entries of the same Bundle (urn:uuid) are
   // refused: whether they lead to a resident in scope is only known once it has run.
-  absl::Status CheckBundleWrites(const json::Value& bundle) {
-    const json::Value* entries = bundle.Find("entry");
+  // A PATCH entry is checked on its result like a single PATCH, and pinned to the version
+  // checked (request.ifMatch).
+  absl::Status CheckBundleWrites(json::Value& bundle) {
+    json::Value* entries = bundle.Find("entry");
     if (entries == nullptr || !entries->is_array()) return absl::OkStatus();
-    for (const json::Value& entry : entries->as_array()) {
-      const json::Value* request = entry.Find("request");
+    for (json::Value& entry : entries->as_array()) {
+      json::Value* request = entry.Find("request");
       const std::string* method = request == nullptr ? nullptr : request->FindString("method");
       const std::string* url = request == nullptr ? nullptr : request->FindString("url");
       if (method == nullptr || url == nullptr || *method == "GET" || *method == "HEAD") continue;
@@ -632,6 +660,14 @@ class Dispatcher {
         return MakeError(ErrorKind::kForbidden,
                          "with org-unit restricted access, Bundle entries must reference residents "
                          "by Patient/id, not urn:uuid placeholders (受限访问时请以 Patient/id 引用居民)");
+      }
+      const std::string* rt = resource == nullptr ? nullptr : resource->FindString("resourceType");
+      if (*method == "PATCH" && !id.empty() && rt != nullptr && *rt == "Parameters") {
+        const std::string* if_match = request->FindString("ifMatch");
+        ASSIGN_OR_RETURN(ExpectedVersion expected, ParseETag(if_match ? *if_match : ""));
+        ASSIGN_OR_RETURN(expected, CheckPatch(type, id, PatchFormat::kFhirPathPatch, *resource, expected));
+        if (expected) request->as_object().Set("ifMatch", FormatETag(*expected));
+        continue;  // `method` and `url` may dangle after Set
       }
       RETURN_IF_ERROR(CheckWritable(type, id, has_content ? resource : nullptr));
     }

@@ -162,18 +162,25 @@ void MaskOwnElements(json::Object& resource) {
   resource.Erase("photo");
 }
 
+bool HasLabel(const json::Value* meta) {
+  const json::Value* security = meta == nullptr ? nullptr : meta->Find("security");
+  if (security == nullptr || !security->is_array()) return false;
+  for (const json::Value& c : security->as_array()) {
+    const std::string* system = c.FindString("system");
+    const std::string* code = c.FindString("code");
+    if (system && code && *system == kMaskedLabelSystem && *code == kMaskedLabelCode) return true;
+  }
+  return false;
+}
+
 // Adds the MASKED label unless it is there.
 void AddMaskedLabel(json::Object& resource) {
   json::Value* meta = resource.Find("meta");
   if (meta == nullptr || !meta->is_object()) meta = &resource.Set("meta", json::Object());
+  if (HasLabel(meta)) return;
   json::Value* security = meta->Find("security");
   if (security == nullptr || !security->is_array()) {
     security = &meta->as_object().Set("security", json::Array());
-  }
-  for (const json::Value& c : security->as_array()) {
-    const std::string* system = c.FindString("system");
-    const std::string* code = c.FindString("code");
-    if (system && code && *system == kMaskedLabelSystem && *code == kMaskedLabelCode) return;
   }
   json::Object label;
   label.Set("system", kMaskedLabelSystem);
@@ -236,6 +243,10 @@ bool IsMaskedType(std::string_view resource_type) {
 bool MayNeedMasking(std::string_view resource_type, std::string_view json_text) {
   return IsMaskedType(resource_type) || resource_type == "Bundle" ||
          json_text.find("\"contained\"") != std::string_view::npos;
+}
+
+bool HasMaskedLabel(const json::Value& resource) {
+  return resource.is_object() && HasLabel(resource.Find("meta"));
 }
 
 bool MaskResource(json::Value& resource) {

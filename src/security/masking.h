@@ -54,6 +54,10 @@ bool MayNeedMasking(std::string_view resource_type, std::string_view json_text);
 // (not an object): false, unchanged.
 bool MaskResource(json::Value& resource);
 
+// Whether the resource carries the MASKED meta.security label: a masked copy, whose values
+// are not the resident's (writing it back would overwrite the real ones).
+bool HasMaskedLabel(const json::Value& resource);
+
 // The same on serialized JSON; returns at once, without parsing, when !MayNeedMasking.
 // kInvalid when the text needs masking but does not parse. The output is compact JSON.
 absl::Status MaskResourceJson(std::string_view resource_type, std::string* json_text);

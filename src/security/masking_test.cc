@@ -63,6 +63,15 @@ TEST(MaskingRulesTest, EmailKeepsFirstCharacterAndDomain) {
   EXPECT_EQ(MaskEmail("not-an-address"), "**********ress");
 }
 
+TEST(MaskingTest, HasMaskedLabelOnlyAfterMasking) {
+  json::Value v = Parse(R"({"resourceType":"Patient","identifier":[{"value":"HR1100001234"}]})");
+  EXPECT_FALSE(HasMaskedLabel(v));
+  EXPECT_TRUE(MaskResource(v));
+  EXPECT_TRUE(HasMaskedLabel(v));
+  EXPECT_FALSE(HasMaskedLabel(Parse(R"({"resourceType":"Observation","meta":{"security":[{"code":"MASKED"}]}})")));
+  EXPECT_FALSE(HasMaskedLabel(Parse("[]")));
+}
+
 TEST(MaskingTest, PatientIdentifiersTelecomAddressNarrativePhoto) {
   std::string out = Masked(R"({"resourceType":"Patient","id":"p1",
     "text":{"status":"generated","div":"<div>110101199003071234</div>"},

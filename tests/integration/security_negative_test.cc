@@ -376,40 +376,16 @@ TEST_P(SecurityNegativeTest, BadTokensAreRefusedWithoutData) {
             200);
 }
 
-struct WebSession {
-  std::string cookie;  // the rhip_session value
-  std::string csrf;
-};
-
 // Cookie-authenticated writes need this session's own CSRF token: none, or another live
 // session's, is 403 for every unsafe method; reads need none.
 TEST_P(SecurityNegativeTest, CsrfTokenOfAnotherSessionIsRefused) {
   HttpClient web("127.0.0.1", server().port());
-  // `rhip user add` as a doctor of org 110101001, logged in, first password changed.
-  auto start = [&](const std::string& login) -> WebSession {
-    std::string out;
-    EXPECT_EQ(Cli({"user", "add", login, "--role", "doctor", "--org", "110101001"}, &out), 0) << out;
-    const size_t at = out.find("password: ") + 10;
-    const std::string first = out.substr(at, out.find('\n', at) - at);
-    HttpResult r = web.Send("POST", "/auth/login",
-                            StrCat(R"({"login":")", login, R"(","password":")", first, R"("})"),
-                            {{"Content-Type", "application/json"}});
-    EXPECT_EQ(r.status, 200) << r.body;
-    const std::string set_cookie = r.Header("Set-Cookie");
-    WebSession s{set_cookie.substr(13, set_cookie.find(';') - 13), *Json(r).FindString("csrf_token")};
-    r = web.Send("POST", "/auth/password",
-                 StrCat(R"({"old_password":")", first, R"(","new_password":"Changed-Pass-42"})"),
-                 {{"Content-Type", "application/json"},
-                  {"Cookie", "rhip_session=" + s.cookie},
-                  {"X-CSRF-Token", s.csrf}});
-    EXPECT_EQ(r.status, 200) << r.body;
-    return s;
-  };
-  const WebSession a = start("wang");
-  const WebSession b = start("zhao");
+  // Doctors of org 110101001, logged in, first password changed.
+  const WebUser a = LoginUser("wang", "doctor", "110101001");
+  const WebUser b = LoginUser("zhao", "doctor", "110101001");
   ASSERT_FALSE(HasFailure());
   ASSERT_NE(a.csrf, b.csrf);
-  auto send = [&](const std::string& method, const std::string& target, const WebSession& s,
+  auto send = [&](const std::string& method, const std::string& target, const WebUser& s,
                   const std::string& csrf, const std::string& body = "") {
     std::vector<std::pair<std::string, std::string>> headers = {{"Cookie", "rhip_session=" + s.cookie}};
     if (!csrf.empty()) headers.push_back({"X-CSRF-Token", csrf});

@@ -23,6 +23,14 @@ inline constexpr char kObservation[] =
     R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":120,"unit":"mm[Hg]"}})";
 
 
+// A staff user signed in over the web login (tests/integration: ServerTest::LoginUser).
+struct WebUser {
+  std::string login;
+  std::string org;
+  std::string cookie;  // the rhip_session value
+  std::string csrf;    // for X-CSRF-Token on unsafe methods
+};
+
 // A fresh database URL for the engine: "" for SQLite (the data dir), a new PostgreSQL
 // database on a server shared by the whole test program otherwise.
 std::string FreshDatabaseUrl(Engine engine);
@@ -35,6 +43,8 @@ class ServerTest : public ::testing::TestWithParam<Engine> {
   // Sends the bootstrap test client's bearer token with every request.
   HttpClient& client() { return *client_; }
   RhipProcess& server() { return *server_; }
+  // A connection to the server with no credentials of its own.
+  HttpClient& web();
   const std::string& data_dir() const { return data_dir_; }
   const std::string& db_url() const { return db_url_; }  // empty for SQLite
   // Restarts the server on the same store (after Stop or Kill).
@@ -49,8 +59,22 @@ class ServerTest : public ::testing::TestWithParam<Engine> {
   // `rhip ARGS --data DIR [--db URL]` on this test's store; its exit code, output in *out.
   int Cli(std::vector<std::string> args, std::string* out);
 
+  // `rhip user add LOGIN --role ROLE --org ORG`, POST /auth/login with the generated password,
+  // then the required first password change; the session's cookie and CSRF token. On failure
+  // the test fails and the cookie is empty.
+  WebUser LoginUser(const std::string& login, const std::string& role, const std::string& org);
+  // A request as `user` (the session cookie, X-CSRF-Token on unsafe methods, a FHIR JSON
+  // Content-Type when there is a body), on a connection without the bootstrap token.
+  HttpResult AsUser(const WebUser& user, const std::string& method, const std::string& target,
+                    const std::string& body = "",
+                    std::vector<std::pair<std::string, std::string>> headers = {});
+
   static json::Value Json(const HttpResult& r);
   static void ExpectOutcome(const HttpResult& r, const std::string& issue_code);
+
+ protected:
+  // Extra `rhip serve` arguments for Start and Restart; set before ServerTest::SetUp.
+  std::vector<std::string> server_args_;
 
  private:
   TempDir temp_;
@@ -58,6 +82,7 @@ class ServerTest : public ::testing::TestWithParam<Engine> {
   std::string db_url_;
   std::unique_ptr<RhipProcess> server_;
   std::unique_ptr<HttpClient> client_;
+  std::unique_ptr<HttpClient> web_;
 };
 
 }  // namespace rhip::testing
