@@ -36,6 +36,7 @@
 #include "registry/organization_tree.h"
 #include "security/access_policy.h"
 #include "security/audit_log.h"
+#include "security/http_headers.h"
 #include "net/mllp_server.h"
 #include "security/identity_store.h"
 #include "security/session_endpoint.h"
@@ -445,13 +446,17 @@ int RunServe(ServeConfig c) {
   }
   auto server = net::HttpServer::Start(
       http, [&router](const net::HttpRequest& r) { return router.Handle(r); },
-      [](int status, std::string_view message) {
+      [tls_on = tls.enabled()](int status, std::string_view message) {
         ErrorKind kind = status == 413   ? ErrorKind::kTooLarge
                          : status == 503 ? ErrorKind::kBusy
                          : status == 408 ? ErrorKind::kTimeout
                                          : ErrorKind::kInvalid;
         net::HttpResponse r = fhir::ErrorHttpResponse(MakeError(kind, message));
         r.status = status;  // 431 and 408 keep their own codes
+        // The transport's own answers carry the same security headers as the router's.
+        net::HttpRequest unknown;
+        unknown.tls = tls_on;
+        security::AddSecurityHeaders(unknown, &r);
         return r;
       });
   if (!server.ok()) {

@@ -19,6 +19,9 @@ TEST(LimitsTest, OversizedAndMalformedRequestsGetClearErrors) {
   HttpResult too_large = c.Send("POST", "/fhir/Patient", big);
   EXPECT_EQ(too_large.status, 413);
   EXPECT_NE(too_large.body.find("OperationOutcome"), std::string::npos) << too_large.body;
+  // The transport's own answers carry the security headers too.
+  EXPECT_EQ(too_large.Header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(too_large.Header("X-Frame-Options"), "DENY");
 
   HttpResult huge_header = c.Send("GET", "/fhir/metadata", "", {{"X-Junk", std::string(20000, 'a')}});
   EXPECT_EQ(huge_header.status, 431);
