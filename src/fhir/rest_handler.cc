@@ -230,19 +230,16 @@ class Dispatcher {
   // after the 404/410 a missing resource gets). Records the resource and its patient.
   absl::Status CheckReadable(const std::string& type, const std::string& id) {
     access_.Touched(type, id);
+    if (!access_.restricted()) return NotePatient(type, id);
     if (!IsPersonalDataType(type)) return absl::OkStatus();
-    if (type == "Patient" && !access_.restricted()) {
-      access_.patient = StrCat("Patient/", id);
-      return absl::OkStatus();
-    }
     ASSIGN_OR_RETURN(Visibility v, repo_->CheckVisible(type, id, access_.predicate));
-    // Unrestricted: the lookup only names the patient (a deleted resource has none).
-    if (!v.visible && access_.restricted()) return OutsideAccessError(type, id);
+    if (!v.visible) return OutsideAccessError(type, id);
     access_.patient = v.patient;
     return absl::OkStatus();
   }
 
-  // The resident a written resource belongs to, for the audit record (one indexed lookup).
+  // The resident a resource belongs to, for the audit record (one indexed lookup; none for a
+  // deleted resource).
   absl::Status NotePatient(const std::string& type, const std::string& id) {
     if (type == "Patient") {
       access_.patient = StrCat("Patient/", id);
