@@ -24,27 +24,22 @@
 
 #include "CLI/CLI.hpp"
 #include "app/http_router.h"
+#include "app/http_services.h"
 #include "bench/ingest/timing.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "db/database.h"
-#include "fhir/audit_event_rest.h"
-#include "fhir/bulk/bulk_rest.h"
-#include "fhir/bulk/bulk_service.h"
 #include "fhir/personal_data_access.h"
 #include "fhir/repository.h"
 #include "fhir/rest_handler.h"
 #include "fhir/search_query.h"
-#include "registry/organization_tree.h"
 #include "security/access_policy.h"
 #include "security/audit_log.h"
 #include "security/identity_store.h"
 #include "security/scopes.h"
-#include "security/session_endpoint.h"
 #include "security/session_service.h"
-#include "security/token_endpoint.h"
 #include "security/token_service.h"
 
 namespace rhip::bench {
@@ -301,36 +296,23 @@ int Main(const Config& c) {
   std::printf("loaded in %.1f s%s\n", SecondsSince(load_start),
               !c.db.empty() && c.analyze ? " (with ANALYZE)" : "");
 
-  // The services as RunServe builds them (app/serve_command.cc).
-  security::IdentityStore identities(db, &Clock::Real());
-  security::TokenService tokens(db, &Clock::Real(), &identities);
-  security::TokenEndpoint token_endpoint(&tokens);
-  fhir::RestHandler rest(repo.get(), {.public_base_url = "http://bench.local/fhir"});
-  fhir::bulk::BulkService bulk(db, repo.get(), &Clock::Real(), {.data_dir = dir});
-  fhir::bulk::BulkRestHandler bulk_rest(&bulk, repo.get(), {"/fhir", "http://bench.local/fhir"});
-  security::AuditLog::Options audit_options;
-  audit_options.journal_dir = (std::filesystem::path(dir) / "audit").string();
-  auto audit = security::AuditLog::Open(db, &Clock::Real(), audit_options);
-  fhir::AuditEventRestHandler audit_events(db, {"/fhir", "http://bench.local/fhir"});
-  security::SessionService sessions(db, &Clock::Real(), &identities);
-  if (!audit.ok()) {
-    std::fprintf(stderr, "bench_auth: audit: %s\n", std::string(audit.status().message()).c_str());
+  // The services exactly as `rhip serve` builds them (app/http_services.h).
+  auto services = app::HttpServices::Open(
+      db, repo.get(),
+      {.data_dir = dir,
+       .public_url = "http://bench.local/fhir",
+       .access_cache_ttl = c.access_cache ? security::kAccessCacheTtl : 0});
+  if (!services.ok()) {
+    std::fprintf(stderr, "bench_auth: %s\n", std::string(services.status().message()).c_str());
     return 1;
   }
-  security::SessionEndpoint session_endpoint(&sessions, &Clock::Real(), audit->get(), {});
-  registry::OrganizationTree org_tree(repo.get(), &Clock::Real());
-  // As `rhip serve` has it, unless --no-access-cache (the figures before the cache).
-  security::AccessPolicy policy(db, &identities, &org_tree, &Clock::Real(),
-                                c.access_cache ? security::kAccessCacheTtl : 0);
-  app::Router router({.fhir = &rest,
-                      .bulk = &bulk_rest,
-                      .token = &token_endpoint,
-                      .tokens = &tokens,
-                      .policy = &policy,
-                      .audit = audit->get(),
-                      .session = &session_endpoint,
-                      .sessions = &sessions,
-                      .audit_events = &audit_events});
+  security::IdentityStore& identities = (*services)->identities();
+  security::TokenService& tokens = (*services)->tokens();
+  security::SessionService& sessions = (*services)->sessions();
+  security::AuditLog* audit = &(*services)->audit();
+  const security::AccessPolicy& policy = (*services)->policy();
+  const fhir::RestHandler& rest = (*services)->rest();
+  const app::Router& router = (*services)->router();
 
   // The system client and the village doctor of V1 (without $unmask unless --keep-unmask,
   // so that the restricted path also masks).
@@ -376,7 +358,7 @@ int Main(const Config& c) {
          for (const std::string& touched : unrestricted.resources) {
            StrAppend(&record.resources, record.resources.empty() ? "" : ",", touched);
          }
-         absl::Status recorded = (*audit)->Record(std::move(record), security::Durability::kJournal);
+         absl::Status recorded = audit->Record(std::move(record), security::Durability::kJournal);
          if (!recorded.ok()) resp.status = 503;
          return resp;
        }, {}},
@@ -452,9 +434,9 @@ int Main(const Config& c) {
                 security::AuditRecord r{.actor = "vdoc", .role = "village_doctor", .org_unit = "Organization/V1",
                                         .client_address = "127.0.0.1", .action = security::kAuditRead,
                                         .patient = "Patient/p0", .resources = "Patient/p0", .outcome = "200"};
-                (void)(*audit)->Record(std::move(r), security::Durability::kJournal);
+                (void)audit->Record(std::move(r), security::Durability::kJournal);
               }));
-  if (absl::Status st = (*audit)->Flush(); !st.ok()) return fail("audit flush", st);
+  if (absl::Status st = audit->Flush(); !st.ok()) return fail("audit flush", st);
   std::printf("load average at the end %.2f\n", LoadAverage());
 
   std::error_code ec;

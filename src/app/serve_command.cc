@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "app/http_router.h"
+#include "app/http_services.h"
 #include "app/mllp_fallback.h"
 #include "app/store.h"
 #include "app/version.h"
@@ -25,24 +26,13 @@
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "db/database.h"
-#include "fhir/audit_event_rest.h"
-#include "fhir/bulk/bulk_rest.h"
-#include "fhir/bulk/bulk_service.h"
 #include "fhir/repository.h"
-#include "fhir/rest_access.h"
 #include "fhir/rest_handler.h"
 #include "fhir/search/reindex.h"
 #include "net/http_server.h"
-#include "registry/organization_tree.h"
-#include "security/access_policy.h"
-#include "security/audit_log.h"
-#include "security/http_headers.h"
 #include "net/mllp_server.h"
+#include "security/http_headers.h"
 #include "security/identity_store.h"
-#include "security/session_endpoint.h"
-#include "security/session_service.h"
-#include "security/token_endpoint.h"
-#include "security/token_service.h"
 #include "toml++/toml.h"
 
 namespace rhip::app {
@@ -368,52 +358,29 @@ int RunServe(ServeConfig c) {
     return 1;
   }
   if (*staged > 0) std::cerr << "rhip serve: indexed " << *staged << " staged search rows\n";
-  security::IdentityStore identities(database, &Clock::Real());
-  if (int code = EnsureBootstrapClient(identities); code != 0) return code;
-  security::TokenService tokens(database, &Clock::Real(), &identities);
-  security::TokenEndpoint token_endpoint(&tokens);
-  fhir::RestOptions rest_options;
-  rest_options.public_base_url = c.public_url;
-  rest_options.software_version = RHIP_VERSION;
-  fhir::RestHandler rest(repository, rest_options);
-  fhir::bulk::BulkOptions bulk_options;
-  bulk_options.data_dir = c.data_dir;
-  bulk_options.max_file_bytes = c.bulk_max_file_bytes;
-  fhir::bulk::BulkService bulk(database, repository, &Clock::Real(), bulk_options);
-  if (absl::Status st = bulk.Start(); !st.ok()) {
+  constexpr Micros kMinute = int64_t{60} * 1000 * 1000;
+  HttpServicesOptions services_options;
+  services_options.data_dir = c.data_dir;
+  services_options.public_url = c.public_url;
+  services_options.software_version = RHIP_VERSION;
+  services_options.bulk_max_file_bytes = c.bulk_max_file_bytes;
+  services_options.sessions = {.idle_timeout = c.session_idle_minutes * kMinute,
+                               .absolute_timeout = c.session_max_hours * 60 * kMinute,
+                               .password_max_age_days = c.password_max_age_days};
+  services_options.login = {
+      .per_address = {.max_events = c.login_attempts_per_address, .window = kMinute},
+      .per_account = {.max_events = c.login_attempts_per_account, .window = kMinute}};
+  auto services = HttpServices::Open(database, repository, services_options);
+  if (!services.ok()) {
+    std::cerr << "rhip serve: cannot open the audit trail: " << services.status().message() << "\n";
+    return 1;
+  }
+  if (int code = EnsureBootstrapClient((*services)->identities()); code != 0) return code;
+  if (absl::Status st = (*services)->bulk().Start(); !st.ok()) {
     std::cerr << "rhip serve: cannot start bulk jobs: " << st.message() << "\n";
     return 1;
   }
-  fhir::bulk::BulkRestHandler bulk_rest(&bulk, repository, {"/fhir", c.public_url});
-  security::AuditLog::Options audit_options;
-  audit_options.journal_dir = (std::filesystem::path(c.data_dir) / "audit").string();
-  auto audit = security::AuditLog::Open(database, &Clock::Real(), audit_options);
-  if (!audit.ok()) {
-    std::cerr << "rhip serve: cannot open the audit trail: " << audit.status().message() << "\n";
-    return 1;
-  }
-  fhir::AuditEventRestHandler audit_events(database, {"/fhir", c.public_url});
-  constexpr Micros kMinute = int64_t{60} * 1000 * 1000;
-  security::SessionService sessions(
-      database, &Clock::Real(), &identities,
-      {.idle_timeout = c.session_idle_minutes * kMinute,
-       .absolute_timeout = c.session_max_hours * 60 * kMinute,
-       .password_max_age_days = c.password_max_age_days});
-  security::SessionEndpoint session_endpoint(
-      &sessions, &Clock::Real(), audit->get(),
-      {.per_address = {.max_events = c.login_attempts_per_address, .window = kMinute},
-       .per_account = {.max_events = c.login_attempts_per_account, .window = kMinute}});
-  registry::OrganizationTree org_tree(repository, &Clock::Real());
-  security::AccessPolicy policy(database, &identities, &org_tree, &Clock::Real(), security::kAccessCacheTtl);
-  Router router({.fhir = &rest,
-                 .bulk = &bulk_rest,
-                 .token = &token_endpoint,
-                 .tokens = &tokens,
-                 .policy = &policy,
-                 .audit = audit->get(),
-                 .session = &session_endpoint,
-                 .sessions = &sessions,
-                 .audit_events = &audit_events});
+  const Router& router = (*services)->router();
 
   net::HttpServerOptions http;
   http.host = host;
