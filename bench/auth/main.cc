@@ -298,7 +298,7 @@ int Main(const Config& c) {
 
   // The services exactly as `rhip serve` builds them (app/http_services.h).
   auto services = app::HttpServices::Open(
-      db, repo.get(),
+      db, repo.get(), /*patient_index=*/nullptr,
       {.data_dir = dir,
        .public_url = "http://bench.local/fhir",
        .access_cache_ttl = c.access_cache ? security::kAccessCacheTtl : 0});

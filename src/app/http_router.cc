@@ -145,6 +145,7 @@ net::HttpResponse Router::HandleFhir(const net::HttpRequest& req, std::string* r
     }
   }
   request_access.scope = access->scope;
+  request_access.actor = principal->subject;
   request_access.mask = !access->may_unmask;
   if (!security::ScopesAllow(access->scopes, "*", 's')) {
     request_access.searchable_types.emplace();
@@ -186,6 +187,11 @@ net::HttpResponse Router::HandleFhir(const net::HttpRequest& req, std::string* r
   }
   // AuditEvent is a read-only view of the audit chain, not a stored resource type.
   if (std::optional<net::HttpResponse> r = s_.audit_events->Handle(req)) return finish(*std::move(r));
+  if (s_.patient_index != nullptr) {
+    if (std::optional<net::HttpResponse> r = s_.patient_index->Handle(req, request_access)) {
+      return finish(*std::move(r));
+    }
+  }
   return finish(s_.fhir->Handle(req, request_access));
 }
 

@@ -7,6 +7,7 @@
 #include "fhir/bulk/bulk_rest.h"
 #include "fhir/rest_handler.h"
 #include "net/http_message.h"
+#include "registry/patient_index_rest.h"
 #include "security/access_policy.h"
 #include "security/audit_log.h"
 #include "security/session_endpoint.h"
@@ -29,6 +30,7 @@ struct RouterServices {
   const security::SessionEndpoint* session = nullptr;  // /auth/login|logout|session|password
   const security::SessionService* sessions = nullptr;  // the rhip_session cookie on /fhir
   const fhir::AuditEventRestHandler* audit_events = nullptr;  // /fhir/AuditEvent
+  const registry::PatientIndexRestHandler* patient_index = nullptr;  // /fhir/Patient/$match ...
 };
 
 class Router {

@@ -17,6 +17,8 @@
 #include "fhir/repository.h"
 #include "fhir/rest_handler.h"
 #include "registry/organization_tree.h"
+#include "registry/patient_index.h"
+#include "registry/patient_index_rest.h"
 #include "security/access_policy.h"
 #include "security/audit_log.h"
 #include "security/identity_store.h"
@@ -41,9 +43,11 @@ class HttpServices {
  public:
   // Opens the audit trail (appending the journals of killed processes); its error is returned.
   // The bulk job runner is not started (BulkService::Start). REQUIRES: database and
-  // repository outlive the services.
+  // repository (and patient_index, which answers the MPI operations; null: none) outlive the
+  // services.
   static absl::StatusOr<std::unique_ptr<HttpServices>> Open(db::Database* database,
                                                            fhir::Repository* repository,
+                                                           registry::PatientIndex* patient_index,
                                                            const HttpServicesOptions& options);
 
   security::IdentityStore& identities() { return identities_; }
@@ -57,7 +61,8 @@ class HttpServices {
 
  private:
   HttpServices(db::Database* database, fhir::Repository* repository,
-               const HttpServicesOptions& options, std::unique_ptr<security::AuditLog> audit);
+               registry::PatientIndex* patient_index, const HttpServicesOptions& options,
+               std::unique_ptr<security::AuditLog> audit);
 
   std::unique_ptr<security::AuditLog> audit_;
   security::IdentityStore identities_;
@@ -67,6 +72,7 @@ class HttpServices {
   fhir::bulk::BulkService bulk_;
   fhir::bulk::BulkRestHandler bulk_rest_;
   fhir::AuditEventRestHandler audit_events_;
+  registry::PatientIndexRestHandler patient_index_rest_;
   security::SessionService sessions_;
   security::SessionEndpoint session_endpoint_;
   registry::OrganizationTree org_tree_;

@@ -370,7 +370,8 @@ int RunServe(ServeConfig c) {
   services_options.login = {
       .per_address = {.max_events = c.login_attempts_per_address, .window = kMinute},
       .per_account = {.max_events = c.login_attempts_per_account, .window = kMinute}};
-  auto services = HttpServices::Open(database, repository, services_options);
+  auto services =
+      HttpServices::Open(database, repository, store->patient_index.get(), services_options);
   if (!services.ok()) {
     std::cerr << "rhip serve: cannot open the audit trail: " << services.status().message() << "\n";
     return 1;

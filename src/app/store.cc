@@ -27,6 +27,14 @@ absl::StatusOr<Store> OpenStore(const std::string& data_dir, const std::string& 
   Store store;
   store.database = *std::move(database);
   store.repository = fhir::Repository::Create(store.database.get(), &Clock::Real());
+  auto index = registry::PatientIndex::Open(store.repository.get(), store.database.get(),
+                                            &Clock::Real(), registry::mpi::StartingModel());
+  if (!index.ok()) {
+    return MakeError(KindOf(index.status()),
+                     StrCat("cannot open the patient index: ", ToStd(index.status().message())));
+  }
+  store.patient_index = *std::move(index);
+  store.repository->AddWriteInterceptor("Patient", store.patient_index.get());
   return store;
 }
 

@@ -20,6 +20,9 @@
 
 namespace rhip::fhir {
 
+class TransactionWriter;  // write_interceptor.h
+class WriteInterceptor;
+
 // One version of one resource as stored.
 struct StoredResource {
   std::string type;
@@ -161,6 +164,17 @@ class Repository {
   // to check (fhir/personal_data_access.h).
   virtual absl::StatusOr<json::Value> ProcessBundle(json::Value bundle, std::string_view base_url,
                                                     const search::AccessPredicate& access) = 0;
+
+  // Registers a domain reaction to every stored version of `type`, by any path (REST, bundles,
+  // bulk loads), run inside the same transaction (write_interceptor.h). REQUIRES: before the
+  // repository is shared between threads; interceptor outlives the repository.
+  virtual void AddWriteInterceptor(std::string_view type, WriteInterceptor* interceptor) = 0;
+
+  // Runs fn as one durable write transaction (for domain operations that change resources and
+  // their own tables together, such as an MPI merge). fn's error rolls everything back; fn may
+  // run twice (db/database.h). Its writes run no interceptors.
+  virtual absl::Status WriteTransaction(
+      const std::function<absl::Status(TransactionWriter&)>& fn) = 0;
 };
 
 }  // namespace rhip::fhir

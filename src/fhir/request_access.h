@@ -19,6 +19,7 @@ struct RequestAccess {
   security::OrgScope scope;
   search::AccessPredicate predicate;
   bool mask = false;  // mask identifiers, phones and addresses (security/masking.h)
+  std::string actor;  // the principal, for records that name who changed something
   // The resource types the principal may search, for $everything; nullopt: every type.
   std::optional<std::vector<std::string>> searchable_types;
 

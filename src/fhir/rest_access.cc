@@ -81,6 +81,18 @@ std::vector<AccessNeed> RequiredAccess(const net::HttpRequest& request, std::str
     if (s == "$everything") return {{"Patient", 'r'}};
     if (s == "$import") return {{"*", 'c'}, {"*", 'u'}};
   }
+  // The master patient index's operations (registry/patient_index_rest.h): matching reads
+  // Patients; changing links needs the steward's `$mpi` permission as well.
+  if (seg[0] == "Patient" && seg.size() >= 2 && seg.back().starts_with("$")) {
+    const std::string& op = seg.back();
+    if (op == "$match" || op == "$ihe-pix") return {{"Patient", 's'}};
+    if (op == "$mpi-history") return {{"Patient", 'r'}, {"$mpi", 'r'}};
+    if (op == "$mpi-review" && read) return {{"Patient", 's'}, {"$mpi", 'r'}};
+    if (op == "$mpi-review" || op == "$mpi-link" || op == "$mpi-unlink" || op == "$merge" ||
+        op == "$unmerge") {
+      return {{"Patient", 'u'}, {"$mpi", 'u'}};
+    }
+  }
   if (seg[0].starts_with("_") || seg[0].starts_with("$")) return {{"*", read || seg[0] == "_search" ? 's' : 'r'}};
   if (seg.back() == "$validate") return {{seg[0], 'r'}};
   // Compartment search: Patient/{id}/Observation reads the patient and searches the type.

@@ -90,7 +90,7 @@ class SqlRepository : public Repository {
     RETURN_IF_ERROR(internal::CheckResource(resource, "", validate_options_));
     search::IndexRows rows = search::IndexExtractor::Default().Extract(resource);
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoCreate(s, now, resource, if_none_exist, {}, {}, &rows);
+      return internal::DoCreate(s, Context(now), resource, if_none_exist, {}, {}, &rows);
     });
   }
 
@@ -99,7 +99,7 @@ class SqlRepository : public Repository {
     RETURN_IF_ERROR(internal::CheckResource(resource, type, validate_options_));
     search::IndexRows rows = search::IndexExtractor::Default().Extract(resource);
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoUpdate(s, now, type, id, resource, expected, &rows);
+      return internal::DoUpdate(s, Context(now), type, id, resource, expected, &rows);
     });
   }
 
@@ -113,28 +113,28 @@ class SqlRepository : public Repository {
                        internal::ResolveConditionalUpdateId(s, type, query, resource));
       // Setting the matched (or chosen) id in place is idempotent if the write runs again.
       resource.as_object().Set("id", id);
-      return internal::DoUpdate(s, now, type, id, resource, expected, &rows);
+      return internal::DoUpdate(s, Context(now), type, id, resource, expected, &rows);
     });
   }
 
   absl::StatusOr<WriteResult> Patch(std::string_view type, std::string_view id, PatchFormat format,
                                     const json::Value& patch, ExpectedVersion expected) override {
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoPatch(s, now, type, id, format, patch, expected);
+      return internal::DoPatch(s, Context(now), type, id, format, patch, expected);
     });
   }
 
   absl::StatusOr<WriteResult> Delete(std::string_view type, std::string_view id,
                                      ExpectedVersion expected) override {
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoDelete(s, now, type, id, expected);
+      return internal::DoDelete(s, Context(now), type, id, expected);
     });
   }
 
   absl::StatusOr<int> ConditionalDelete(std::string_view type, std::string_view query,
                                         int limit) override {
     return WriteTxn([&](db::Session& s, Micros now) {
-      return internal::DoConditionalDelete(s, now, type, query, limit);
+      return internal::DoConditionalDelete(s, Context(now), type, query, limit);
     });
   }
 
@@ -252,7 +252,7 @@ class SqlRepository : public Repository {
       // runs again, then seeing the winner's version.
       for (int attempt = 1;; ++attempt) {
         absl::Status st =
-            db_->Write([&](db::Session& s) { return internal::WriteBulk(s, now, items); });
+            db_->Write([&](db::Session& s) { return internal::WriteBulk(s, Context(now), items); });
         if (st.ok()) break;
         if (KindOf(st) != ErrorKind::kConflict || attempt == kBulkAttempts) return st;
       }
@@ -271,11 +271,28 @@ class SqlRepository : public Repository {
   absl::StatusOr<json::Value> ProcessBundle(json::Value bundle, std::string_view base_url,
                                             const search::AccessPredicate& access) override {
     DbTimer t("bundle");
-    return internal::ProcessBundle(*db_, *clock_, validate_options_, std::move(bundle), base_url,
-                                   access);
+    return internal::ProcessBundle(*db_, *clock_, validate_options_, hooks_, std::move(bundle),
+                                   base_url, access);
+  }
+
+ void AddWriteInterceptor(std::string_view type, WriteInterceptor* interceptor) override {
+    hooks_.Add(type, interceptor);
+  }
+
+  absl::Status WriteTransaction(
+      const std::function<absl::Status(TransactionWriter&)>& fn) override {
+    DbTimer t("write");
+    return db_->Write([&](db::Session& s) {
+      internal::SessionWriter writer(s, clock_->Now(), validate_options_);
+      return fn(writer);
+    });
   }
 
  private:
+  internal::WriteContext Context(Micros now) const {
+    return {.now = now, .hooks = &hooks_, .options = &validate_options_};
+  }
+
   // Runs fn on a read snapshot and returns its value.
   template <typename Fn>
   auto ReadTxn(Fn fn) -> decltype(fn(std::declval<db::Session&>())) {
@@ -303,6 +320,7 @@ class SqlRepository : public Repository {
   db::Database* db_;
   const Clock* clock_;
   ValidateOptions validate_options_;
+  internal::WriteHooks hooks_;
 };
 
 }  // namespace

@@ -10,7 +10,8 @@
 
 namespace rhip::fhir::internal {
 
-absl::Status WriteBulk(db::Session& s, Micros now, std::vector<BulkItem>& items) {
+absl::Status WriteBulk(db::Session& s, const WriteContext& w, std::vector<BulkItem>& items) {
+  const Micros now = w.now;
   // New resources: one row each; ids already stored (or repeated in items) are not inserted
   // and become updates below.
   std::vector<db::RowValues> rows;
@@ -51,13 +52,22 @@ absl::Status WriteBulk(db::Session& s, Micros now, std::vector<BulkItem>& items)
                                  std::move(versions))
                       .status());
   RETURN_IF_ERROR(search::InsertIndexRows(s, staged, search::IndexTables::kStaged));
+  if (w.hooks != nullptr) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (rk[i] == 0) continue;
+      const BulkItem& item = items[i];
+      StoredResource written{.type = item.type, .id = item.id, .version = 1, .last_updated = now,
+                             .deleted = false, .method = item.method, .json = item.stored};
+      RETURN_IF_ERROR(w.hooks->AfterWrite(s, now, written, *w.options));
+    }
+  }
 
   for (size_t i = 0; i < items.size(); ++i) {
     if (rk[i] != 0) continue;
     BulkItem& item = items[i];
     ASSIGN_OR_RETURN(std::optional<CurrentRow> current, LoadCurrent(s, item.type, item.id));
     ASSIGN_OR_RETURN(StoredResource stored, WriteVersion(s, item.type, item.id, current,
-                                                         &item.resource, "PUT", now, {}, &item.rows));
+                                                         &item.resource, "PUT", w, {}, &item.rows));
     item.version = stored.version;
   }
   return absl::OkStatus();

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "db/database.h"
+#include "fhir/internal/write_hooks.h"
 #include "fhir/search/index_rows.h"
 
 namespace rhip::fhir::internal {
@@ -29,7 +30,7 @@ struct BulkItem {
 
 // Writes items in order (a later item with the same id updates an earlier one) and sets each
 // one's version. Idempotent, as db::Database::Write callbacks must be: items are not changed
-// except for version.
-absl::Status WriteBulk(db::Session& s, Micros now, std::vector<BulkItem>& items);
+// except for version. The write hooks run for every item, new or updated.
+absl::Status WriteBulk(db::Session& s, const WriteContext& w, std::vector<BulkItem>& items);
 
 }  // namespace rhip::fhir::internal

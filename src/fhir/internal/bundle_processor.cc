@@ -330,11 +330,11 @@ absl::StatusOr<json::Value> SearchResponse(db::Session& s, Micros now, const Ent
 }
 
 // Runs one entry whose references are already resolved.
-absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
+absl::StatusOr<json::Value> RunEntry(db::Session& s, const WriteContext& context, Entry& e,
                                      std::string_view base_url, const std::string& assigned_id,
                                      const search::AccessPredicate& access) {
   if (e.method == "GET" || e.method == "HEAD") {
-    if (e.has_query || e.id.empty()) return SearchResponse(s, now, e, base_url, access);
+    if (e.has_query || e.id.empty()) return SearchResponse(s, context.now, e, base_url, access);
     ASSIGN_OR_RETURN(StoredResource r,
                      e.vid ? DoVRead(s, e.type, e.id, *e.vid) : DoRead(s, e.type, e.id));
     if (!access.sql.empty()) {
@@ -348,7 +348,7 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
       ASSIGN_OR_RETURN(StoredResource r, DoRead(s, e.type, *e.existing_id));
       return WriteResponse(WriteResult{std::move(r), false, false}, base_url);
     }
-    ASSIGN_OR_RETURN(WriteResult w, DoCreate(s, now, e.resource,
+    ASSIGN_OR_RETURN(WriteResult w, DoCreate(s, context, e.resource,
                                              assigned_id.empty() ? e.if_none_exist : "",
                                              assigned_id, e.prepared,
                                              e.rows ? &*e.rows : nullptr));
@@ -360,25 +360,25 @@ absl::StatusOr<json::Value> RunEntry(db::Session& s, Micros now, Entry& e,
       ASSIGN_OR_RETURN(id, ResolveConditionalUpdateId(s, e.type, e.query, e.resource));
       if (e.resource.is_object()) e.resource.as_object().Set("id", id);
     }
-    ASSIGN_OR_RETURN(WriteResult w, DoUpdate(s, now, e.type, id, e.resource, e.if_match,
+    ASSIGN_OR_RETURN(WriteResult w, DoUpdate(s, context, e.type, id, e.resource, e.if_match,
                                              e.rows ? &*e.rows : nullptr));
     return WriteResponse(w, base_url);
   }
   if (e.method == "PATCH") {
     ASSIGN_OR_RETURN(PatchFormat format, PatchFormatOf(e.resource));
-    ASSIGN_OR_RETURN(WriteResult w, DoPatch(s, now, e.type, e.id, format, e.resource, e.if_match));
+    ASSIGN_OR_RETURN(WriteResult w, DoPatch(s, context, e.type, e.id, format, e.resource, e.if_match));
     return WriteResponse(w, base_url);
   }
   // DELETE
   if (e.has_query) {
-    RETURN_IF_ERROR(DoConditionalDelete(s, now, e.type, e.query, 1).status());
+    RETURN_IF_ERROR(DoConditionalDelete(s, context, e.type, e.query, 1).status());
     json::Object entry;
     json::Object response;
     response.Set("status", StatusLine(204));
     entry.Set("response", std::move(response));
     return json::Value(std::move(entry));
   }
-  ASSIGN_OR_RETURN(WriteResult w, DoDelete(s, now, e.type, e.id, e.if_match));
+  ASSIGN_OR_RETURN(WriteResult w, DoDelete(s, context, e.type, e.id, e.if_match));
   return WriteResponse(w, base_url);
 }
 
@@ -427,6 +427,7 @@ void PrepareNewResources(std::vector<Entry>& entries, const std::vector<std::str
 }
 
 absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
+                                        const WriteContext& context,
                                         std::vector<Entry> entries, std::string_view base_url,
                                         const search::AccessPredicate& access) {
   std::vector<json::Value> responses(entries.size());
@@ -483,7 +484,9 @@ absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
       return MethodRank(entries[a].method) < MethodRank(entries[b].method);
     });
     for (size_t i : order) {
-      auto r = RunEntry(s, now, entries[i], base_url, assigned[i], access);
+      WriteContext w = context;
+      w.now = now;
+      auto r = RunEntry(s, w, entries[i], base_url, assigned[i], access);
       if (!r.ok()) return EntryError(i, r.status());
       responses[i] = std::move(*r);
     }
@@ -492,13 +495,15 @@ absl::StatusOr<json::Value> Transaction(db::Database& db, const Clock& clock,
   return json::Value(json::Array(std::move(responses)));
 }
 
-absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vector<Entry> entries,
+absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, const WriteContext& context,
+                                  std::vector<Entry> entries,
                                   std::string_view base_url, const search::AccessPredicate& access) {
   std::vector<json::Value> responses(entries.size());
   ReferenceResolver no_database(nullptr, {}, /*strict=*/false);  // a batch has no fullUrl links
   PrepareIndexRows(entries, no_database);
   RETURN_IF_ERROR(db.Write([&](db::Session& s) -> absl::Status {
-    Micros now = clock.Now();
+    WriteContext w = context;
+    w.now = clock.Now();
     for (Entry& e : entries) {
       // Each entry stands alone: its failure rolls back only its own savepoint.
       RETURN_IF_ERROR(s.Execute("SAVEPOINT rhip_batch_entry").status());
@@ -506,7 +511,7 @@ absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vec
       absl::Status st = e.error;
       if (st.ok() && e.resource.is_object()) st = resolver.Rewrite(&e.resource);
       absl::StatusOr<json::Value> r =
-          st.ok() ? RunEntry(s, now, e, base_url, "", access) : absl::StatusOr<json::Value>(st);
+          st.ok() ? RunEntry(s, w, e, base_url, "", access) : absl::StatusOr<json::Value>(st);
       if (!r.ok()) {
         RETURN_IF_ERROR(s.Execute("ROLLBACK TO SAVEPOINT rhip_batch_entry").status());
         responses[e.index] = ErrorEntry(r.status());
@@ -523,7 +528,8 @@ absl::StatusOr<json::Value> Batch(db::Database& db, const Clock& clock, std::vec
 }  // namespace
 
 absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
-                                          const ValidateOptions& options, json::Value bundle,
+                                          const ValidateOptions& options, const WriteHooks& hooks,
+                                          json::Value bundle,
                                           std::string_view base_url,
                                           const search::AccessPredicate& access) {
   if (!bundle.is_object() || bundle.FindString("resourceType") == nullptr ||
@@ -536,9 +542,10 @@ absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
   }
   bool transaction = *type == "transaction";
   ASSIGN_OR_RETURN(std::vector<Entry> entries, ParseEntries(bundle, base_url, transaction, WithCachedLookup(options)));
+  const WriteContext context{.hooks = &hooks, .options = &options};
   ASSIGN_OR_RETURN(json::Value responses,
-                   transaction ? Transaction(db, clock, std::move(entries), base_url, access)
-                               : Batch(db, clock, std::move(entries), base_url, access));
+                   transaction ? Transaction(db, clock, context, std::move(entries), base_url, access)
+                               : Batch(db, clock, context, std::move(entries), base_url, access));
   json::Object out;
   out.Set("resourceType", "Bundle");
   out.Set("id", NewResourceId());

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "db/database.h"
+#include "fhir/internal/write_hooks.h"
 #include "fhir/model/validator.h"
 #include "fhir/search/query_compiler.h"
 
@@ -22,7 +23,8 @@ namespace rhip::fhir::internal {
 // before the transaction starts: a lookup that reads the database runs outside it. Each
 // profile URL is looked up once per bundle. `access` restricts GET entries (Repository::ProcessBundle).
 absl::StatusOr<json::Value> ProcessBundle(db::Database& db, const Clock& clock,
-                                          const ValidateOptions& options, json::Value bundle,
+                                          const ValidateOptions& options, const WriteHooks& hooks,
+                                          json::Value bundle,
                                           std::string_view base_url,
                                           const search::AccessPredicate& access);
 

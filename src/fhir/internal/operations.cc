@@ -40,14 +40,14 @@ absl::Status CheckBodyId(const json::Value& resource, std::string_view id) {
 }
 
 // Writes resource as the next version of type/id (update, or create when absent or deleted).
-absl::StatusOr<WriteResult> Put(db::Session& s, Micros now, std::string_view type,
+absl::StatusOr<WriteResult> Put(db::Session& s, const WriteContext& w, std::string_view type,
                                 std::string_view id, const json::Value& resource,
                                 ExpectedVersion expected, const search::IndexRows* rows) {
   ASSIGN_OR_RETURN(auto current, LoadCurrent(s, type, id));
   RETURN_IF_ERROR(CheckExpectedVersion(current, expected, type, id));
   bool created = !current || current->deleted;
   ASSIGN_OR_RETURN(StoredResource stored,
-                   WriteVersion(s, type, id, current, &resource, "PUT", now, {}, rows));
+                   WriteVersion(s, type, id, current, &resource, "PUT", w, {}, rows));
   return WriteResult{std::move(stored), created, true};
 }
 
@@ -104,7 +104,7 @@ absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, st
   return r;
 }
 
-absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Value& resource,
+absl::StatusOr<WriteResult> DoCreate(db::Session& s, const WriteContext& w, const json::Value& resource,
                                      std::string_view if_none_exist, std::string id,
                                      std::string_view prepared, const search::IndexRows* rows) {
   std::string type = *resource.FindString("resourceType");
@@ -121,16 +121,16 @@ absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Val
   }
   if (id.empty()) id = NewResourceId();
   ASSIGN_OR_RETURN(StoredResource stored,
-                   WriteVersion(s, type, id, std::nullopt, &resource, "POST", now, prepared, rows));
+                   WriteVersion(s, type, id, std::nullopt, &resource, "POST", w, prepared, rows));
   return WriteResult{std::move(stored), true, true};
 }
 
-absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_view type,
+absl::StatusOr<WriteResult> DoUpdate(db::Session& s, const WriteContext& w, std::string_view type,
                                      std::string_view id, const json::Value& resource,
                                      ExpectedVersion expected, const search::IndexRows* rows) {
   RETURN_IF_ERROR(CheckId(id));
   RETURN_IF_ERROR(CheckBodyId(resource, id));
-  return Put(s, now, type, id, resource, expected, rows);
+  return Put(s, w, type, id, resource, expected, rows);
 }
 
 absl::StatusOr<std::string> ResolveConditionalUpdateId(db::Session& s, std::string_view type,
@@ -155,7 +155,7 @@ absl::StatusOr<std::string> ResolveConditionalUpdateId(db::Session& s, std::stri
   return matches[0].id;
 }
 
-absl::StatusOr<WriteResult> DoPatch(db::Session& s, Micros now, std::string_view type,
+absl::StatusOr<WriteResult> DoPatch(db::Session& s, const WriteContext& w, std::string_view type,
                                     std::string_view id, PatchFormat format,
                                     const json::Value& patch, ExpectedVersion expected) {
   RETURN_IF_ERROR(CheckId(id));
@@ -172,11 +172,11 @@ absl::StatusOr<WriteResult> DoPatch(db::Session& s, Micros now, std::string_view
     return MakeError(ErrorKind::kUnprocessable, "a patch must not change or remove the id");
   }
   ASSIGN_OR_RETURN(StoredResource stored,
-                   WriteVersion(s, type, id, current, &resource, "PATCH", now));
+                   WriteVersion(s, type, id, current, &resource, "PATCH", w));
   return WriteResult{std::move(stored), false, true};
 }
 
-absl::StatusOr<WriteResult> DoDelete(db::Session& s, Micros now, std::string_view type,
+absl::StatusOr<WriteResult> DoDelete(db::Session& s, const WriteContext& w, std::string_view type,
                                      std::string_view id, ExpectedVersion expected) {
   RETURN_IF_ERROR(CheckId(id));
   ASSIGN_OR_RETURN(auto current, LoadCurrent(s, type, id));
@@ -188,11 +188,11 @@ absl::StatusOr<WriteResult> DoDelete(db::Session& s, Micros now, std::string_vie
     none.resource.id = std::string(id);
     return none;
   }
-  ASSIGN_OR_RETURN(StoredResource stored, WriteVersion(s, type, id, current, nullptr, "DELETE", now));
+  ASSIGN_OR_RETURN(StoredResource stored, WriteVersion(s, type, id, current, nullptr, "DELETE", w));
   return WriteResult{std::move(stored), false, true};
 }
 
-absl::StatusOr<int> DoConditionalDelete(db::Session& s, Micros now, std::string_view type,
+absl::StatusOr<int> DoConditionalDelete(db::Session& s, const WriteContext& w, std::string_view type,
                                         std::string_view query, int limit) {
   ASSIGN_OR_RETURN(auto matches, FindMatches(s, type, query, limit + 1));
   if (static_cast<int>(matches.size()) > limit) {
@@ -202,7 +202,7 @@ absl::StatusOr<int> DoConditionalDelete(db::Session& s, Micros now, std::string_
   }
   for (const Match& m : matches) {
     ASSIGN_OR_RETURN(auto current, LoadCurrent(s, type, m.id));
-    RETURN_IF_ERROR(WriteVersion(s, type, m.id, current, nullptr, "DELETE", now).status());
+    RETURN_IF_ERROR(WriteVersion(s, type, m.id, current, nullptr, "DELETE", w).status());
   }
   return static_cast<int>(matches.size());
 }

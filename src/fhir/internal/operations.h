@@ -15,6 +15,7 @@
 #include "core/json.h"
 #include "db/database.h"
 #include "fhir/repository.h"
+#include "fhir/internal/write_hooks.h"
 #include "fhir/search/index_rows.h"
 
 namespace rhip::fhir::internal {
@@ -29,11 +30,11 @@ absl::StatusOr<StoredResource> DoVRead(db::Session& s, std::string_view type, st
                                        int64_t version);
 // Creates with a new id, or with `id` when given (transactions assign ids up front);
 // prepared is the stored text when the caller made it already (see WriteVersion).
-absl::StatusOr<WriteResult> DoCreate(db::Session& s, Micros now, const json::Value& resource,
+absl::StatusOr<WriteResult> DoCreate(db::Session& s, const WriteContext& w, const json::Value& resource,
                                      std::string_view if_none_exist, std::string id = {},
                                      std::string_view prepared = {},
                                      const search::IndexRows* rows = nullptr);
-absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_view type,
+absl::StatusOr<WriteResult> DoUpdate(db::Session& s, const WriteContext& w, std::string_view type,
                                      std::string_view id, const json::Value& resource,
                                      ExpectedVersion expected,
                                      const search::IndexRows* rows = nullptr);
@@ -42,12 +43,12 @@ absl::StatusOr<WriteResult> DoUpdate(db::Session& s, Micros now, std::string_vie
 absl::StatusOr<std::string> ResolveConditionalUpdateId(db::Session& s, std::string_view type,
                                                        std::string_view query,
                                                        const json::Value& resource);
-absl::StatusOr<WriteResult> DoPatch(db::Session& s, Micros now, std::string_view type,
+absl::StatusOr<WriteResult> DoPatch(db::Session& s, const WriteContext& w, std::string_view type,
                                     std::string_view id, PatchFormat format,
                                     const json::Value& patch, ExpectedVersion expected);
-absl::StatusOr<WriteResult> DoDelete(db::Session& s, Micros now, std::string_view type,
+absl::StatusOr<WriteResult> DoDelete(db::Session& s, const WriteContext& w, std::string_view type,
                                      std::string_view id, ExpectedVersion expected);
-absl::StatusOr<int> DoConditionalDelete(db::Session& s, Micros now, std::string_view type,
+absl::StatusOr<int> DoConditionalDelete(db::Session& s, const WriteContext& w, std::string_view type,
                                         std::string_view query, int limit);
 
 }  // namespace rhip::fhir::internal

@@ -137,8 +137,9 @@ absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view typ
                                             std::string_view id,
                                             const std::optional<CurrentRow>& current,
                                             const json::Value* body, std::string_view method,
-                                            Micros now, std::string_view prepared,
+                                            const WriteContext& w, std::string_view prepared,
                                             const search::IndexRows* rows) {
+  const Micros now = w.now;
   int64_t version = current ? current->version + 1 : 1;
   bool deleted = body == nullptr;
   int64_t rk;
@@ -203,6 +204,7 @@ absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view typ
                  {"method", std::string(method)},
                  {"body", std::move(stored_body)}})
           .status());
+  if (w.hooks != nullptr) RETURN_IF_ERROR(w.hooks->AfterWrite(s, now, out, *w.options));
   return out;
 }
 

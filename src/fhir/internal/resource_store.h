@@ -14,6 +14,7 @@
 #include "db/database.h"
 #include "fhir/model/validator.h"
 #include "fhir/repository.h"
+#include "fhir/internal/write_hooks.h"
 #include "fhir/search/index_rows.h"
 
 namespace rhip::fhir::internal {
@@ -66,7 +67,7 @@ absl::StatusOr<StoredResource> WriteVersion(db::Session& s, std::string_view typ
                                             std::string_view id,
                                             const std::optional<CurrentRow>& current,
                                             const json::Value* body, std::string_view method,
-                                            Micros now, std::string_view prepared = {},
+                                            const WriteContext& w, std::string_view prepared = {},
                                             const search::IndexRows* rows = nullptr);
 
 // Fails with 412 when expected is set and differs from the current version.
