@@ -53,7 +53,8 @@ constexpr size_t kDefaultTrainingPeople = 200000;
 constexpr uint64_t kDefaultTrainingSeed = 1;
 constexpr uint64_t kBenchSeed = 2026;
 
-void PrintQuality(const char* label, const mt::PairwiseQuality& q, double seconds) {
+void PrintQuality(const char* label, const mt::PairwiseQuality& q, double start) {
+  const double seconds = Now() - start;
   std::printf("  %-34s precision %.4f  recall %.4f  F1 %.4f  (%lld true, %lld predicted pairs, %.2f s)\n",
               label, q.precision, q.recall, q.f1, static_cast<long long>(q.true_pairs),
               static_cast<long long>(q.predicted_pairs), seconds);
@@ -120,16 +121,28 @@ void PrintMisses(const mt::LabelledSet& set, const Model& model, const LinkResul
     }
   }
   std::printf("  missed true pairs: %d not blocked, %d blocked but below the link threshold\n", unblocked, low);
+  int false_links = 0;
+  for (const ScoredPair& p : result.pairs) {
+    if (p.decision != Decision::kLink || set.entity[p.a] == set.entity[p.b]) continue;
+    if (false_links++ < 12) {
+      const AgreementPattern levels = Compare(set.records[p.a], set.records[p.b]);
+      std::printf("    false link w=%.1f levels=%d%d%d%d%d%d\n      %s\n      %s\n", p.weight,
+                  levels.levels[0], levels.levels[1], levels.levels[2], levels.levels[3],
+                  levels.levels[4], levels.levels[5], Show(set.records[p.a]).c_str(),
+                  Show(set.records[p.b]).c_str());
+    }
+  }
+  std::printf("  false link pairs: %d\n", false_links);
 }
 
 void Evaluate(const mt::LabelledSet& set, bool verbose, const std::vector<mt::SyntheticRecord>* synthetic) {
   std::printf("%s: %zu records\n", set.name.c_str(), set.records.size());
   double start = Now();
-  PrintQuality("baseline: exact ID only", ExactIdBaseline(set), Now() - start);
+  PrintQuality("baseline: exact ID only", ExactIdBaseline(set), start);
   start = Now();
-  PrintQuality("baseline: StartingModel (untrained)", Link(set, StartingModel(), {}), Now() - start);
+  PrintQuality("baseline: StartingModel (untrained)", Link(set, StartingModel(), {}), start);
   start = Now();
-  PrintQuality("default model", Link(set, DefaultModel(), {}), Now() - start);
+  PrintQuality("default model", Link(set, DefaultModel(), {}), start);
   start = Now();
   auto trained = Train(set.records, {.u_pairs = 2'000'000});
   if (!trained.ok()) {
@@ -141,7 +154,7 @@ void Evaluate(const mt::LabelledSet& set, bool verbose, const std::vector<mt::Sy
   LinkResult result;
   const auto q = Link(set, trained->model, {}, &result);
   PrintQuality(StrCat("trained on the set (", static_cast<int>(train_seconds * 1000), " ms)").c_str(), q,
-               Now() - start);
+               start);
   if (verbose) {
     std::printf("%s", DescribeTraining(*trained).c_str());
     PrintMisses(set, trained->model, result);
@@ -199,16 +212,16 @@ int Speed(size_t n) {
               static_cast<unsigned long long>(kBenchSeed));
   double start = Now();
   const auto people = mt::GenerateResidents({.people = n, .seed = kBenchSeed});
-  std::printf("  generate %zu records: %.1f s\n", people.size(), Now() - start);
+  std::printf("  generate %zu records: %.1f s\n", people.size(), start);
   start = Now();
   std::vector<PersonRecord> records;
   records.reserve(people.size());
   for (const auto& p : people) records.push_back(Normalize(p.Fields()));
-  std::printf("  normalize: %.1f s (one thread; the store keeps normalized records)\n", Now() - start);
+  std::printf("  normalize: %.1f s (one thread; the store keeps normalized records)\n", start);
   start = Now();
   const NameFrequencyTable tf(records);
   const Scorer scorer(DefaultModel(), &tf);
-  std::printf("  name frequencies: %.1f s\n", Now() - start);
+  std::printf("  name frequencies: %.1f s\n", start);
   for (int threads : {1, 2}) {
     start = Now();
     const double cpu = CpuSeconds();

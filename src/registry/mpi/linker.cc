@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "registry/mpi/blocking.h"
+#include "registry/mpi/comparisons.h"
+#include "registry/resident_id.h"
 
 namespace rhip::registry::mpi {
 namespace {
@@ -80,7 +82,25 @@ uint32_t Find(std::vector<uint32_t>& parent, uint32_t x) {
   return x;
 }
 
+bool CheckedResidentId(const std::string& id) {
+  if (id.size() != 18) return false;
+  for (size_t i = 0; i < 17; ++i) {
+    if (id[i] < '0' || id[i] > '9') return false;
+  }
+  return registry::ResidentIdCheckCharacter(std::string_view(id).substr(0, 17)) == id[17];
+}
+
 }  // namespace
+
+Decision DecidePair(const PersonRecord& a, const PersonRecord& b, double probability,
+                    const Thresholds& thresholds) {
+  const Decision decision = Decide(probability, thresholds);
+  if (decision == Decision::kLink && CompareResidentId(a, b) == IdLevel::kElse &&
+      CheckedResidentId(a.resident_id) && CheckedResidentId(b.resident_id)) {
+    return Decision::kReview;
+  }
+  return decision;
+}
 
 std::vector<uint32_t> Clusters(size_t n, std::span<const std::pair<uint32_t, uint32_t>> pairs) {
   std::vector<uint32_t> parent(n);
@@ -171,7 +191,7 @@ LinkResult Deduplicate(std::span<const PersonRecord> records, const Scorer& scor
             ++count;
             const double weight = scorer.Weight(ra, records[b]);
             const double p = MatchProbability(weight);
-            const Decision decision = Decide(p, options.thresholds);
+            const Decision decision = DecidePair(ra, records[b], p, options.thresholds);
             if (decision != Decision::kSeparate) out.push_back({a, b, weight, p, decision});
           }
         }
@@ -217,7 +237,7 @@ std::vector<ScoredCandidate> MatchOne(const PersonRecord& probe,
   for (size_t i = 0; i < candidates.size(); ++i) {
     const double weight = scorer.Weight(probe, candidates[i]);
     const double p = MatchProbability(weight);
-    const Decision decision = Decide(p, thresholds);
+    const Decision decision = DecidePair(probe, candidates[i], p, thresholds);
     if (decision != Decision::kSeparate) {
       out.push_back({static_cast<uint32_t>(i), weight, p, decision});
     }

@@ -26,6 +26,13 @@ struct LinkOptions {
   std::function<void(int64_t done, int64_t total)> progress;
 };
 
+// The decision for a scored pair: Decide(probability) except that two different resident IDs
+// that both pass the GB 11643 check (and are not one typo apart) cap it at review: such records
+// are household members or twins far more often than one person (the model's independence
+// assumption lets a shared phone, village and birth date outweigh the IDs).
+Decision DecidePair(const PersonRecord& a, const PersonRecord& b, double probability,
+                    const Thresholds& thresholds);
+
 struct ScoredPair {
   uint32_t a = 0, b = 0;  // indices into the records, a < b
   double weight = 0;

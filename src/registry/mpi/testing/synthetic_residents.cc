@@ -11,6 +11,7 @@
 #include <span>
 #include <string_view>
 
+#include "absl/container/flat_hash_set.h"
 #include "core/strings.h"
 #include "registry/resident_id.h"
 #include "terminology/chinese_text.h"
@@ -342,12 +343,16 @@ class Generator {
     return phone;
   }
 
+  // A number nobody else has: the sequence is unique per area, birth date and sex.
   std::string ResidentId(const std::string& area, const Date& birth, bool male) {
-    int seq = rnd_.Between(0, 499) * 2 + (male ? 1 : 0);
-    if (seq == 0) seq = 2;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%s%s%03d", area.c_str(), birth.Digits().c_str(), seq);
-    std::string id = buf;
+    std::string id;
+    do {
+      int seq = rnd_.Between(0, 499) * 2 + (male ? 1 : 0);
+      if (seq == 0) seq = 2;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s%s%03d", area.c_str(), birth.Digits().c_str(), seq);
+      id = buf;
+    } while (!issued_ids_.insert(id).second);
     id += registry::ResidentIdCheckCharacter(id);
     return id;
   }
@@ -360,9 +365,13 @@ class Generator {
 
   SyntheticRecord Person(const std::string& family, const Date& birth, bool male,
                          const Village& village, const std::string& household_phone) {
+    int tries = 0;
     SyntheticRecord r;
     r.family = family;
-    r.given = GivenName(birth.y, male);
+    // Parents do not give two children the same name (twins get different ones).
+    do {
+      r.given = GivenName(birth.y, male);
+    } while (!household_names_.insert(family + r.given).second && ++tries < 20);
     r.birth_date = birth.Fhir();
     r.sex = male ? "male" : "female";
     const int age = o_.reference_year - birth.y;
@@ -383,6 +392,7 @@ class Generator {
 
   void AddHousehold(std::vector<SyntheticRecord>& out) {
     const Village& village = villages_[rnd_.Below(villages_.size())];
+    household_names_.clear();
     static constexpr double kSizeWeights[] = {15, 30, 25, 18, 12};
     const size_t size = 1 + rnd_.Weighted(kSizeWeights, 100);
     const std::string family = Surname();
@@ -581,6 +591,8 @@ class Generator {
   double surname_total_ = 0;
   std::map<std::string, std::vector<std::string>> homophones_;
   std::vector<Village> villages_;
+  std::set<std::string> household_names_;  // full names given in the current household
+  absl::flat_hash_set<std::string> issued_ids_;  // first 17 characters
 };
 
 }  // namespace
