@@ -37,7 +37,7 @@ std::vector<int64_t> BlockingKeys(const PersonRecord& r) {
   };
   // Short fragments are not identifying (a 3-digit "ID", a 5-digit phone): they would make huge
   // blocks of unrelated people.
-  if (r.resident_id.size() >= 8) add(BlockingRule::kResidentId, r.resident_id);
+  if (r.resident_id.size() >= 7) add(BlockingRule::kResidentId, r.resident_id);
   if (r.phone.size() >= 7) add(BlockingRule::kPhone, r.phone);
   if (r.birth_date != 0) {
     const std::string date = Digits(r.birth_date, 8);
@@ -52,6 +52,9 @@ std::vector<int64_t> BlockingKeys(const PersonRecord& r) {
       add(BlockingRule::kFamilyBirthDate, StrCat(r.family_pinyin, "|", date));
     }
     if (r.initials.size() >= 2) add(BlockingRule::kInitialsBirthYear, StrCat(r.initials, "|", year));
+  }
+  if (!r.pinyin.empty() && !r.division_code.empty()) {
+    add(BlockingRule::kNameDivision, StrCat(r.pinyin.front(), "|", r.division_code));
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());

@@ -19,13 +19,14 @@ inline constexpr int kBlockingVersion = 1;
 
 // Stored on disk (inside the key hash): do not renumber.
 enum class BlockingRule : uint8_t {
-  kResidentId = 1,        // the 18-character ID (or the digits given)
+  kResidentId = 1,        // the 18-character ID (or the digits given, at least 7)
   kPhone = 2,             // the normalised phone number
   kNameBirthDate = 3,     // each pinyin key of the full name + yyyymmdd (homophones, traditional)
   kNameBirthYear = 4,     // first pinyin key + yyyy (birth-date typos, swapped day and month)
   kBirthDateSexCounty = 5,  // yyyymmdd + sex + 6-digit division (name changed or mistyped)
   kFamilyBirthDate = 6,   // family-name pinyin + yyyymmdd (children's given names changed)
   kInitialsBirthYear = 7,  // pinyin initials + yyyy (one character and a date digit wrong)
+  kNameDivision = 8,  // first pinyin key + division code as precise as given (birth date missing)
 };
 
 // Stable 63-bit FNV-1a of the rule number and the key text (non-negative, so it fits a signed

@@ -190,7 +190,9 @@ EmResult EstimateM(const Model& start, std::span<const PatternCount> patterns,
       double pm = lambda, pu = 1 - lambda;
       for (size_t k = 0; k < kComparisonCount; ++k) {
         const uint8_t level = patterns[i].pattern.levels[k];
-        if (level == 0) continue;
+        // A comparison of the training blocking rule agrees on every pair whatever the match
+        // status: counting it would call every pair a match.
+        if (level == 0 || options.fixed_m[k]) continue;
         pm *= model.m[k][level];
         pu *= model.u[k][level];
       }

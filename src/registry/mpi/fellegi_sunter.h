@@ -114,8 +114,8 @@ struct EmOptions {
   int max_iterations = 25;
   double tolerance = 1e-4;    // stop when no m (and λ) moves by more
   double start_lambda = 0.1;  // share of matches among the training pairs, first guess
-  // Comparisons whose m stays as given: the fields of the training blocking rule agree on every
-  // training pair, so EM cannot estimate them in that round.
+  // Comparisons whose m stays as given and which the E step leaves out: the fields of the training
+  // blocking rule agree on every training pair, so they say nothing about match status there.
   std::array<bool, kComparisonCount> fixed_m{};
 };
 
