@@ -3,6 +3,8 @@
 #include <chrono>
 #include <utility>
 
+#include "app/registration_check.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/metrics.h"
 #include "core/status_macros.h"
@@ -143,6 +145,11 @@ net::HttpResponse Router::HandleFhir(const net::HttpRequest& req, std::string* r
                  need.resource_type == "*" ? "all resource types" : need.resource_type,
                  " (您的权限不允许此操作)")));
     }
+  }
+  // Residents registered by people get their ID numbers checked; systems' data is kept as sent
+  // (the patient index flags it).
+  if (principal->kind == security::Principal::Kind::kUser) {
+    if (absl::Status st = CheckRegistration(req, Clock::Real().Now()); !st.ok()) return deny(st);
   }
   request_access.scope = access->scope;
   request_access.actor = principal->subject;

@@ -8,6 +8,7 @@
 #include "app/identity_commands.h"
 #include "app/reindex_command.h"
 #include "app/import_command.h"
+#include "app/mpi_command.h"
 #include "app/serve_command.h"
 #include "app/validate_command.h"
 #include "app/version.h"
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   rhip::app::AddIdentityCommands(app, &identity);
   rhip::app::AuditConfig audit;
   rhip::app::AddAuditCommand(app, &audit);
+  rhip::app::MpiConfig mpi;
+  rhip::app::AddMpiCommand(app, &mpi);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("import")) return rhip::app::RunImport(import);
   if (app.got_subcommand("reindex")) return rhip::app::RunReindex(reindex);
   if (app.got_subcommand("audit")) return rhip::app::RunAudit(audit);
+  if (app.got_subcommand("mpi")) return rhip::app::RunMpi(app, mpi);
   if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
   if (std::optional<int> code = rhip::app::RunIdentityCommands(identity)) return *code;
   return 2;

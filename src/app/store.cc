@@ -28,7 +28,7 @@ absl::StatusOr<Store> OpenStore(const std::string& data_dir, const std::string& 
   store.database = *std::move(database);
   store.repository = fhir::Repository::Create(store.database.get(), &Clock::Real());
   auto index = registry::PatientIndex::Open(store.repository.get(), store.database.get(),
-                                            &Clock::Real(), registry::mpi::StartingModel());
+                                            &Clock::Real());
   if (!index.ok()) {
     return MakeError(KindOf(index.status()),
                      StrCat("cannot open the patient index: ", ToStd(index.status().message())));

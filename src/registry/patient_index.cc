@@ -1,6 +1,7 @@
 #include "registry/patient_index.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 #include <utility>
@@ -9,7 +10,10 @@
 #include "core/ids.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
+#include "db/multi_row_insert.h"
 #include "registry/mpi/blocking.h"
+#include "registry/mpi/linker.h"
+#include "registry/mpi/model_io.h"
 #include "registry/mpi/normalize.h"
 #include "registry/patient_fields.h"
 #include "registry/resident_id.h"
@@ -127,24 +131,28 @@ absl::Status MovePatient(db::Session& s, std::string_view patient_id, std::strin
       .status();
 }
 
-absl::Status SaveKeys(db::Session& s, std::string_view patient_id, const std::vector<int64_t>& keys) {
-  RETURN_IF_ERROR(s.Execute("DELETE FROM mpi_block WHERE patient_id = :p",
-                            {{"p", std::string(patient_id)}})
-                      .status());
-  for (int64_t key : keys) {
-    RETURN_IF_ERROR(s.Execute("INSERT INTO mpi_block (key, patient_id) VALUES (:k, :p)",
-                              {{"k", key}, {"p", std::string(patient_id)}})
+// fresh: the Patient has no keys yet (a new record), so there is nothing to delete.
+absl::Status SaveKeys(db::Session& s, std::string_view patient_id, const std::vector<int64_t>& keys,
+                      bool fresh = false) {
+  if (!fresh) {
+    RETURN_IF_ERROR(s.Execute("DELETE FROM mpi_block WHERE patient_id = :p",
+                              {{"p", std::string(patient_id)}})
                         .status());
   }
-  return absl::OkStatus();
+  std::vector<db::RowValues> rows;
+  rows.reserve(keys.size());
+  for (int64_t key : keys) rows.push_back({key, std::string(patient_id)});
+  return db::InsertRows(s, {.table = "mpi_block", .columns = "key, patient_id", .max_chunk = 16},
+                        std::move(rows))
+      .status();
 }
 
 // Locks the index for this transaction (PostgreSQL: the row lock orders concurrent Patient
 // writes) and adds delta to the record count; returns the count.
 absl::StatusOr<int64_t> CountRecords(db::Session& s, int64_t delta) {
-  RETURN_IF_ERROR(
-      s.Execute("UPDATE mpi_stats SET records = records + :d WHERE id = 1", {{"d", delta}}).status());
-  ASSIGN_OR_RETURN(db::Rows rows, s.Query("SELECT records FROM mpi_stats WHERE id = 1"));
+  ASSIGN_OR_RETURN(db::Rows rows, s.Query("UPDATE mpi_stats SET records = records + :d WHERE id = 1 "
+                                          "RETURNING records",
+                                          {{"d", delta}}));
   return rows.empty() ? int64_t{0} : rows[0].Int(0);
 }
 
@@ -223,26 +231,46 @@ struct PatientIndex::Impl {
   absl::StatusOr<std::vector<Scored>> Score(db::Session& s, const mpi::PersonRecord& record,
                                             std::string_view self, int64_t records) const {
     std::vector<int64_t> keys = mpi::BlockingKeys(record);
-    std::set<std::string> ids;
-    for (int64_t key : keys) {
-      ASSIGN_OR_RETURN(db::Rows rows,
-                       s.Query("SELECT patient_id FROM mpi_block WHERE key = :k LIMIT :n",
-                               {{"k", key}, {"n", int64_t{options.max_block} + 1}}));
-      if (static_cast<int>(rows.size()) > options.max_block) continue;
-      for (const db::Row& r : rows) {
-        if (r.Text(0) != self) ids.insert(r.Text(0));
-      }
-    }
     std::vector<Scored> out;
+    if (keys.empty()) return out;
+    // One statement for every key (a round trip each would dominate on PostgreSQL), each key's
+    // block cut at max_block + 1 rows so that an oversized block is seen and skipped.
+    std::string sql;
+    db::Params params;  // names are views: they point into `names`
+    std::vector<std::string> names;
+    names.reserve(keys.size());
+    params.emplace_back("n", int64_t{options.max_block} + 1);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      names.push_back(StrCat("k", i));
+      StrAppend(&sql, i ? " UNION ALL " : "", "SELECT * FROM (SELECT key, patient_id FROM mpi_block "
+                "WHERE key = :", names.back(), " LIMIT :n) b", i);
+      params.emplace_back(names.back(), keys[i]);
+    }
+    ASSIGN_OR_RETURN(db::Rows rows, s.Query(sql, params));
+    std::map<int64_t, int> block_size;
+    for (const db::Row& r : rows) ++block_size[r.Int(0)];
+    std::set<std::string> ids;
+    for (const db::Row& r : rows) {
+      if (block_size[r.Int(0)] <= options.max_block && r.Text(1) != self) ids.insert(r.Text(1));
+    }
     if (ids.empty()) return out;
+    std::string in;
+    db::Params id_params;
+    std::vector<std::string> id_names;
+    id_names.reserve(ids.size());
+    for (const std::string& id : ids) {
+      id_names.push_back(StrCat("p", id_names.size()));
+      StrAppend(&in, id_params.empty() ? ":" : ", :", id_names.back());
+      id_params.emplace_back(id_names.back(), id);
+    }
+    ASSIGN_OR_RETURN(std::vector<IndexedRecord> candidates,
+                     LoadRecords(s, StrCat("patient_id IN (", in, ")"), id_params));
     StoredNameFrequencies tf(s, records);
     mpi::Scorer scorer(model, &tf);
-    for (const std::string& id : ids) {
-      ASSIGN_OR_RETURN(std::optional<IndexedRecord> candidate, LoadRecord(s, id));
-      if (!candidate) continue;
-      mpi::PersonRecord other = mpi::Normalize(candidate->fields.View());
+    for (IndexedRecord& candidate : candidates) {
+      mpi::PersonRecord other = mpi::Normalize(candidate.fields.View());
       double p = mpi::MatchProbability(scorer.Weight(record, other));
-      out.push_back({*std::move(candidate), p, mpi::Decide(p, options.thresholds)});
+      out.push_back({std::move(candidate), p, mpi::DecidePair(record, other, p, options.thresholds)});
     }
     std::sort(out.begin(), out.end(), [](const Scored& a, const Scored& b) {
       return a.probability != b.probability ? a.probability > b.probability
@@ -317,6 +345,13 @@ struct PatientIndex::Impl {
   absl::Status WriteGolden(fhir::TransactionWriter& tx, std::string_view person_id) const {
     ASSIGN_OR_RETURN(std::vector<IndexedRecord> members, Members(tx.session(), person_id));
     if (members.empty()) return tx.Delete("Person", person_id);
+    return WriteGolden(tx, person_id, std::move(members));
+  }
+
+  // With the members known (a Person founded by a new record has exactly that one).
+  absl::Status WriteGolden(fhir::TransactionWriter& tx, std::string_view person_id,
+                           std::vector<IndexedRecord> members, bool new_person = false) const {
+    if (new_person) return tx.Put(GoldenRecord(person_id, std::move(members), tx.now())).status();
     json::Value person = GoldenRecord(person_id, members, tx.now());
     absl::StatusOr<fhir::StoredResource> current = tx.Read("Person", person_id);
     if (current.ok()) {
@@ -498,7 +533,10 @@ struct PatientIndex::Impl {
       }
     }
     ASSIGN_OR_RETURN(std::vector<Scored> scored, Score(s, normalized, written.id, records));
-    ASSIGN_OR_RETURN(std::set<std::string> distinct, DistinctFrom(s, written.id));
+    std::set<std::string> distinct;
+    if (!scored.empty() && scored.front().decision != mpi::Decision::kSeparate) {
+      ASSIGN_OR_RETURN(distinct, DistinctFrom(s, written.id));
+    }
     const Scored* best = nullptr;
     std::set<std::string> reviewed_persons;
     for (const Scored& c : scored) {
@@ -539,7 +577,8 @@ struct PatientIndex::Impl {
                           .status());
     }
     RETURN_IF_ERROR(SaveRecord(s, rec, normalized.full));
-    RETURN_IF_ERROR(SaveKeys(s, rec.patient_id, mpi::BlockingKeys(normalized)));
+    RETURN_IF_ERROR(SaveKeys(s, rec.patient_id, mpi::BlockingKeys(normalized), /*fresh=*/!old));
+    if (!old && best == nullptr) return WriteGolden(tx, rec.person_id, {rec}, /*new_person=*/true);
     RETURN_IF_ERROR(WriteGolden(tx, rec.person_id));
     if (!before.empty() && before != rec.person_id) RETURN_IF_ERROR(WriteGolden(tx, before));
     return absl::OkStatus();
@@ -670,9 +709,19 @@ PatientIndex::PatientIndex(fhir::Repository* repository, db::Database* db, const
 absl::StatusOr<std::unique_ptr<PatientIndex>> PatientIndex::Open(fhir::Repository* repository,
                                                                  db::Database* db,
                                                                  const Clock* clock,
-                                                                 const mpi::Model& model,
                                                                  PatientIndexOptions options) {
-  RETURN_IF_ERROR(mpi::ValidateModel(model));
+  mpi::Model model = mpi::DefaultModel();
+  RETURN_IF_ERROR(db->Read([&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(db::Rows rows, s.Query("SELECT model FROM mpi_model WHERE id = 1"));
+    if (rows.empty()) return absl::OkStatus();
+    absl::StatusOr<mpi::Model> trained = mpi::ModelFromJson(rows[0].Text(0));
+    if (!trained.ok()) {
+      return MakeError(ErrorKind::kInternal, StrCat("the stored MPI model is unreadable (run `rhip mpi train` again): ",
+                                                    ToStd(trained.status().message())));
+    }
+    model = *std::move(trained);
+    return absl::OkStatus();
+  }));
   if (options.thresholds.review > options.thresholds.link || options.thresholds.review <= 0 ||
       options.thresholds.link >= 1) {
     return MakeError(ErrorKind::kInvalid, "MPI thresholds need 0 < review ≤ link < 1");
@@ -879,6 +928,206 @@ absl::StatusOr<std::vector<LinkEvent>> PatientIndex::History(std::string_view pa
     return absl::OkStatus();
   }));
   return out;
+}
+
+}  // namespace rhip::registry
+
+namespace rhip::registry {
+namespace {
+
+constexpr int kDedupePage = 1000;  // Patients per index transaction, Persons per apply transaction
+
+void Report(const DedupeOptions& options, std::string_view stage, int64_t done, int64_t total) {
+  if (options.progress) options.progress(stage, done, total);
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+absl::StatusOr<std::vector<IndexedRecord>> LoadAll(db::Database& db) {
+  std::vector<IndexedRecord> out;
+  RETURN_IF_ERROR(db.Read([&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(out, LoadRecords(s, "1 = 1", {}));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<DedupeReport> PatientIndex::Dedupe(const DedupeOptions& options) {
+  DedupeReport report;
+  Impl& impl = *impl_;
+  auto start = std::chrono::steady_clock::now();
+  // 1. Patients stored before the index knew them, each in a Person of its own (step 3 links).
+  std::string cursor;
+  do {
+    fhir::SearchInput page;
+    page.type = "Patient";
+    page.params = {{"_count", std::to_string(kDedupePage)}};
+    if (!cursor.empty()) page.params.emplace_back("_cursor", cursor);
+    ASSIGN_OR_RETURN(fhir::SearchResult found, impl.repository->Search(page));
+    cursor = found.next_cursor;
+    RETURN_IF_ERROR(impl.repository->WriteTransaction([&](fhir::TransactionWriter& tx) -> absl::Status {
+      db::Session& s = tx.session();
+      for (const fhir::StoredResource& r : found.matches) {
+        ASSIGN_OR_RETURN(std::optional<IndexedRecord> known, LoadRecord(s, r.id));
+        if (known) continue;
+        ASSIGN_OR_RETURN(json::Value patient, json::Parse(r.json));
+        IndexedRecord rec{.patient_id = r.id, .person_id = NewResourceId(),
+                          .fields = ExtractPatientFields(patient), .assurance = std::string(kConfirmed),
+                          .updated = tx.now()};
+        rec.id_flag = IdFlag(rec.fields.resident_id, tx.now());
+        mpi::PersonRecord normalized = mpi::Normalize(rec.fields.View());
+        RETURN_IF_ERROR(CountRecords(s, 1).status());
+        RETURN_IF_ERROR(SaveRecord(s, rec, normalized.full));
+        RETURN_IF_ERROR(SaveKeys(s, rec.patient_id, mpi::BlockingKeys(normalized), /*fresh=*/true));
+        RETURN_IF_ERROR(impl.Record(s, tx.now(), {.actor = "mpi-dedupe", .action = "new",
+                                                  .patient_id = rec.patient_id,
+                                                  .person_after = rec.person_id})
+                            .status());
+        RETURN_IF_ERROR(impl.WriteGolden(tx, rec.person_id, {rec}, /*new_person=*/true));
+        ++report.patients_indexed;
+      }
+      return absl::OkStatus();
+    }));
+    Report(options, "index", report.patients_indexed, 0);
+  } while (!cursor.empty());
+  report.index_seconds = SecondsSince(start);
+
+  // 2. Every record, normalised.
+  start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(std::vector<IndexedRecord> rows, LoadAll(*impl.db));
+  std::set<std::pair<std::string, std::string>> distinct;
+  RETURN_IF_ERROR(impl.db->Read([&](db::Session& s) -> absl::Status {
+    ASSIGN_OR_RETURN(db::Rows pairs, s.Query("SELECT a, b FROM mpi_distinct"));
+    for (const db::Row& r : pairs) distinct.emplace(r.Text(0), r.Text(1));
+    return absl::OkStatus();
+  }));
+  std::vector<mpi::PersonRecord> records;
+  records.reserve(rows.size());
+  for (const IndexedRecord& r : rows) records.push_back(mpi::Normalize(r.fields.View()));
+  report.records = static_cast<int64_t>(rows.size());
+  report.load_seconds = SecondsSince(start);
+
+  // 3. Linkage over the whole set.
+  start = std::chrono::steady_clock::now();
+  mpi::NameFrequencyTable tf(records);
+  mpi::Scorer scorer(impl.model, &tf);
+  mpi::LinkResult linked = mpi::Deduplicate(
+      records, scorer,
+      {.thresholds = impl.options.thresholds,
+       .threads = options.threads,
+       .progress = [&](int64_t done, int64_t total) { Report(options, "link", done, total); }});
+  report.pairs_scored = linked.pairs_scored;
+  report.blocks_skipped = linked.blocks_skipped;
+  // Clusters: today's Persons joined by the new links, except pairs declared distinct.
+  std::vector<std::pair<uint32_t, uint32_t>> edges;
+  std::map<std::string, uint32_t> first_of_person;
+  for (uint32_t i = 0; i < rows.size(); ++i) {
+    auto [it, fresh] = first_of_person.emplace(rows[i].person_id, i);
+    if (!fresh) edges.emplace_back(it->second, i);
+  }
+  report.persons_before = static_cast<int64_t>(first_of_person.size());
+  std::vector<const mpi::ScoredPair*> reviews;
+  for (const mpi::ScoredPair& p : linked.pairs) {
+    if (distinct.count(Ordered(rows[p.a].patient_id, rows[p.b].patient_id)) != 0) {
+      if (p.decision == mpi::Decision::kLink) ++report.distinct_pairs;
+      continue;
+    }
+    if (p.decision == mpi::Decision::kLink) {
+      ++report.link_pairs;
+      edges.emplace_back(p.a, p.b);
+    } else {
+      reviews.push_back(&p);
+    }
+  }
+  std::vector<uint32_t> cluster = mpi::Clusters(rows.size(), edges);
+  report.link_seconds = SecondsSince(start);
+
+  // 4. Each cluster spanning several Persons keeps the largest (then the smallest id); the others'
+  // Patients move into it.
+  start = std::chrono::steady_clock::now();
+  std::map<uint32_t, std::map<std::string, int>> persons_of;  // cluster -> person -> members
+  for (uint32_t i = 0; i < rows.size(); ++i) ++persons_of[cluster[i]][rows[i].person_id];
+  std::map<uint32_t, std::string> survivor;
+  for (const auto& [c, persons] : persons_of) {
+    auto best = persons.begin();
+    for (auto it = persons.begin(); it != persons.end(); ++it) {
+      if (it->second > best->second) best = it;
+    }
+    survivor[c] = best->first;
+  }
+  report.persons_after = static_cast<int64_t>(persons_of.size());
+  std::vector<uint32_t> moves;
+  for (uint32_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].person_id != survivor[cluster[i]]) moves.push_back(i);
+  }
+  for (size_t begin = 0; begin < moves.size(); begin += kDedupePage) {
+    size_t end = std::min(moves.size(), begin + kDedupePage);
+    RETURN_IF_ERROR(impl.repository->WriteTransaction([&](fhir::TransactionWriter& tx) -> absl::Status {
+      db::Session& s = tx.session();
+      RETURN_IF_ERROR(CountRecords(s, 0).status());
+      std::set<std::string> touched;
+      for (size_t k = begin; k < end; ++k) {
+        const IndexedRecord& r = rows[moves[k]];
+        const std::string& to = survivor[cluster[moves[k]]];
+        // Only when its Person is still the one linkage saw (a steward may have acted since).
+        ASSIGN_OR_RETURN(int64_t changed,
+                         s.Execute("UPDATE mpi_record SET person_id = :to, assurance = :a "
+                                   "WHERE patient_id = :p AND person_id = :from",
+                                   {{"to", to}, {"a", std::string(kAutomatic)},
+                                    {"p", r.patient_id}, {"from", r.person_id}}));
+        if (changed == 0) continue;
+        RETURN_IF_ERROR(impl.Record(s, tx.now(), {.actor = "mpi-dedupe", .action = "auto-link",
+                                                  .patient_id = r.patient_id,
+                                                  .person_before = r.person_id,
+                                                  .person_after = to})
+                            .status());
+        touched.insert(r.person_id);
+        touched.insert(to);
+      }
+      for (const std::string& person : touched) RETURN_IF_ERROR(impl.WriteGolden(tx, person));
+      return absl::OkStatus();
+    }));
+    report.patients_moved += static_cast<int64_t>(end - begin);
+    Report(options, "apply", static_cast<int64_t>(end), static_cast<int64_t>(moves.size()));
+  }
+  // Possible matches that stay in different Persons go to review.
+  RETURN_IF_ERROR(impl.db->Write([&](db::Session& s) -> absl::Status {
+    int64_t opened = 0;
+    for (const mpi::ScoredPair* p : reviews) {
+      if (cluster[p->a] == cluster[p->b]) continue;
+      RETURN_IF_ERROR(impl.OpenReview(s, impl.clock->Now(), rows[p->a].patient_id,
+                                      rows[p->b].patient_id, p->probability));
+      ++opened;
+    }
+    report.reviews_opened = opened;
+    return absl::OkStatus();
+  }));
+  report.apply_seconds = SecondsSince(start);
+  return report;
+}
+
+absl::StatusOr<mpi::TrainingResult> PatientIndex::Train(const mpi::TrainingOptions& options,
+                                                        bool save) {
+  ASSIGN_OR_RETURN(std::vector<IndexedRecord> rows, LoadAll(*impl_->db));
+  std::vector<mpi::PersonRecord> records;
+  records.reserve(rows.size());
+  for (const IndexedRecord& r : rows) records.push_back(mpi::Normalize(r.fields.View()));
+  ASSIGN_OR_RETURN(mpi::TrainingResult result, mpi::Train(records, options));
+  if (!save) return result;
+  std::string text = mpi::ModelToJson(
+      result.model, StrCat("trained by rhip mpi train on ", records.size(), " records of this store"));
+  RETURN_IF_ERROR(impl_->db->Write([&](db::Session& s) {
+    return s
+        .Execute("INSERT INTO mpi_model (id, model, trained_at) VALUES (1, :m, :t) "
+                 "ON CONFLICT (id) DO UPDATE SET model = :m, trained_at = :t",
+                 {{"m", text}, {"t", impl_->clock->Now()}})
+        .status();
+  }));
+  return result;
 }
 
 }  // namespace rhip::registry

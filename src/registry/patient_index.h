@@ -10,6 +10,7 @@
 // Thread-safe; all state is in the database (a transaction that runs twice does the same).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@
 #include "fhir/repository.h"
 #include "fhir/write_interceptor.h"
 #include "registry/mpi/fellegi_sunter.h"
+#include "registry/mpi/training.h"
 
 namespace rhip::registry {
 
@@ -66,6 +68,26 @@ struct LinkEvent {
   int64_t undo_of = 0;
 };
 
+struct DedupeOptions {
+  int threads = 0;  // 0: every core
+  // Called now and then with the stage ("index", "link", "apply") and its progress.
+  std::function<void(std::string_view stage, int64_t done, int64_t total)> progress;
+};
+
+struct DedupeReport {
+  int64_t patients_indexed = 0;  // Patients stored before the index knew them
+  int64_t records = 0;
+  int64_t pairs_scored = 0;
+  int64_t blocks_skipped = 0;   // blocks over the size limit (their keys tell nobody apart)
+  int64_t link_pairs = 0;       // pairs at or above the link threshold
+  int64_t distinct_pairs = 0;   // of those, pairs a steward declared distinct (not linked)
+  int64_t reviews_opened = 0;
+  int64_t persons_before = 0;
+  int64_t persons_after = 0;
+  int64_t patients_moved = 0;   // into another Person
+  double index_seconds = 0, load_seconds = 0, link_seconds = 0, apply_seconds = 0;
+};
+
 // Who asked for a change, and why (kept with the event).
 struct Steward {
   std::string actor;
@@ -74,11 +96,10 @@ struct Steward {
 
 class PatientIndex : public fhir::WriteInterceptor {
  public:
-  // The model stored by `rhip mpi train` when there is one, else `model`. REQUIRES: repository,
-  // db and clock outlive the index.
+  // With the model stored by `rhip mpi train` when there is one, else the built-in
+  // mpi::DefaultModel(). REQUIRES: repository, db and clock outlive the index.
   static absl::StatusOr<std::unique_ptr<PatientIndex>> Open(fhir::Repository* repository,
                                                             db::Database* db, const Clock* clock,
-                                                            const mpi::Model& model,
                                                             PatientIndexOptions options = {});
 
   absl::Status AfterWrite(const fhir::StoredResource& written, fhir::TransactionWriter& tx) override;
@@ -109,6 +130,16 @@ class PatientIndex : public fhir::WriteInterceptor {
   // decision: "link" or "distinct".
   absl::StatusOr<ReviewItem> DecideReview(int64_t id, std::string_view decision, const Steward& who);
   absl::StatusOr<std::vector<LinkEvent>> History(std::string_view patient_id) const;
+
+  // `rhip mpi dedupe`: indexes the Patients the index does not know yet, re-runs linkage over
+  // every record with the current model (mpi::Deduplicate) and joins the Persons it links. It
+  // only adds links (splitting is a steward's unlink), never links pairs declared distinct, and
+  // opens review items for the possible matches. A record whose Person changed meanwhile is left
+  // as it is. Safe to run again.
+  absl::StatusOr<DedupeReport> Dedupe(const DedupeOptions& options);
+  // `rhip mpi train`: estimates m, u and λ from the index's own records (mpi::Train) and, when
+  // save, stores the model; an index opened afterwards (the next start) uses it.
+  absl::StatusOr<mpi::TrainingResult> Train(const mpi::TrainingOptions& options, bool save);
 
  private:
   PatientIndex(fhir::Repository* repository, db::Database* db, const Clock* clock,

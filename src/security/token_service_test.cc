@@ -109,7 +109,7 @@ TEST_F(TokenServiceTest, UsersRolesAndLockout) {
             ErrorKind::kInvalid);
   auto roles = identities_->ListRoles();
   ASSERT_TRUE(roles.ok());
-  EXPECT_EQ(roles->size(), 11u);
+  EXPECT_EQ(roles->size(), 12u);  // 11 of 0005_identity.sql + mpi_steward (0010_mpi.sql)
 
   EXPECT_TRUE(identities_->AuthenticateUser("wang", "Village-doc-1").ok());
   absl::Status unknown = identities_->AuthenticateUser("nobody", "Village-doc-1").status();

@@ -51,9 +51,16 @@ class SearchTest : public ServerTest {
     return ids;
   }
 
-  std::set<std::string> IdSet(const std::string& query) {
-    std::vector<std::string> v = Ids(query);
+  std::set<std::string> IdSet(const std::string& query, const char* mode = "match") {
+    std::vector<std::string> v = Ids(query, mode);
     return {v.begin(), v.end()};
+  }
+
+  // The id of the golden-record Person the patient index made for a Patient.
+  std::string PersonOf(const std::string& patient_id) {
+    std::vector<std::string> v = Ids("Person?link=Patient/" + patient_id);
+    EXPECT_EQ(v.size(), 1u) << patient_id;
+    return v.empty() ? "" : v[0];
   }
 
   int64_t Total(const std::string& query) {
@@ -196,7 +203,8 @@ TEST_P(SearchTest, ReferencesChainsHasAndCompartments) {
   EXPECT_EQ(IdSet("Patient/" + zhang_ + "/Observation"), std::set<std::string>{bp_});
   EXPECT_EQ(IdSet("Patient/" + zhang_ + "/Observation?code=2339-0"), std::set<std::string>{});
   std::set<std::string> everything = IdSet("Patient/" + zhang_ + "/$everything");
-  EXPECT_EQ(everything, (std::set<std::string>{zhang_, bp_}));
+  // The compartment holds the resident's golden record (Person.link) too: docs/MPI.md.
+  EXPECT_EQ(everything, (std::set<std::string>{zhang_, bp_, PersonOf(zhang_)}));
   EXPECT_EQ(IdSet("Patient/" + zhang_ + "/$everything?_type=Observation"), std::set<std::string>{bp_});
   EXPECT_EQ(Status("Observation?code.name=x"), 400);
   EXPECT_EQ(Status("Patient?_has:Observation:code:code=x"), 400);
@@ -235,14 +243,16 @@ TEST_P(SearchTest, IncludesSortCountSummaryElementsTotal) {
 TEST_P(SearchTest, RevincludeAndIncludeStar) {
   Seed();
   // Every resource referring to the matches, by any reference parameter.
-  EXPECT_EQ(Ids("Patient?_id=" + zhang_ + "&_revinclude=*", "include"), std::vector<std::string>{bp_});
+  // (and the Patient's golden record, a Person linking it: docs/MPI.md)
+  EXPECT_EQ(IdSet("Patient?_id=" + zhang_ + "&_revinclude=*", "include"),
+            (std::set<std::string>{bp_, PersonOf(zhang_)}));
   std::vector<std::string> org_refs = Ids("Organization?_id=" + org_ + "&_revinclude=*", "include");
   EXPECT_EQ(org_refs.size(), 2u);  // the Patient it manages, the Provenance naming it as agent
   EXPECT_NE(std::find(org_refs.begin(), org_refs.end(), zhang_), org_refs.end());
   // :iterate follows from those: the Patient's Observation (whose Provenance is already in).
   std::vector<std::string> iterated =
       Ids("Organization?_id=" + org_ + "&_revinclude=*&_revinclude:iterate=*", "include");
-  EXPECT_EQ(iterated.size(), 3u);
+  EXPECT_EQ(iterated.size(), 4u);  // with the Patient's Person
   EXPECT_NE(std::find(iterated.begin(), iterated.end(), bp_), iterated.end());
   // _include=* with :iterate: Observation -> its Patient -> the Patient's Organization.
   std::vector<std::string> forward = Ids("Observation?_id=" + bp_ + "&_include:iterate=*", "include");
