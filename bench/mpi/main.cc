@@ -53,11 +53,20 @@ constexpr size_t kDefaultTrainingPeople = 200000;
 constexpr uint64_t kDefaultTrainingSeed = 1;
 constexpr uint64_t kBenchSeed = 2026;
 
-void PrintQuality(const char* label, const mt::PairwiseQuality& q, double start) {
+struct Quality : mt::PairwiseQuality {
+  int64_t review_pairs = -1, review_true = 0;
+  Quality(const mt::PairwiseQuality& q) : mt::PairwiseQuality(q) {}
+};
+
+void PrintQuality(const char* label, const Quality& q, double start) {
   const double seconds = Now() - start;
   std::printf("  %-34s precision %.4f  recall %.4f  F1 %.4f  (%lld true, %lld predicted pairs, %.2f s)\n",
               label, q.precision, q.recall, q.f1, static_cast<long long>(q.true_pairs),
               static_cast<long long>(q.predicted_pairs), seconds);
+  if (q.review_pairs >= 0) {
+    std::printf("  %-34s review queue: %lld pairs, %lld of them true\n", "", static_cast<long long>(q.review_pairs),
+                static_cast<long long>(q.review_true));
+  }
 }
 
 // Baseline: records with the same non-empty ID number are one person; nothing else links.
@@ -74,12 +83,21 @@ mt::PairwiseQuality ExactIdBaseline(const mt::LabelledSet& set) {
   return mt::ClusterQuality(Clusters(set.records.size(), pairs), set.entity);
 }
 
-mt::PairwiseQuality Link(const mt::LabelledSet& set, const Model& model, const Thresholds& t,
+Quality Link(const mt::LabelledSet& set, const Model& model, const Thresholds& t,
                          LinkResult* out = nullptr) {
   const NameFrequencyTable tf(set.records);
   const Scorer scorer(model, &tf);
   LinkResult result = Deduplicate(set.records, scorer, {.thresholds = t});
-  auto q = mt::ClusterQuality(result.cluster_of, set.entity);
+  Quality q = mt::ClusterQuality(result.cluster_of, set.entity);
+  // The manual-review queue this would fill: pairs between the thresholds and outside one cluster.
+  int64_t review = 0, review_true = 0;
+  for (const ScoredPair& p : result.pairs) {
+    if (p.decision != Decision::kReview || result.cluster_of[p.a] == result.cluster_of[p.b]) continue;
+    ++review;
+    review_true += set.entity[p.a] == set.entity[p.b];
+  }
+  q.review_pairs = review;
+  q.review_true = review_true;
   if (out != nullptr) *out = std::move(result);
   return q;
 }
