@@ -52,6 +52,7 @@ std::vector<int64_t> BlockingKeys(const PersonRecord& r) {
       add(BlockingRule::kFamilyBirthDate, StrCat(r.family_pinyin, "|", date));
     }
     if (r.initials.size() >= 2) add(BlockingRule::kInitialsBirthYear, StrCat(r.initials, "|", year));
+    if (!r.given_pinyin.empty()) add(BlockingRule::kGivenBirthDate, StrCat(r.given_pinyin, "|", date));
   }
   if (!r.pinyin.empty() && !r.division_code.empty()) {
     add(BlockingRule::kNameDivision, StrCat(r.pinyin.front(), "|", r.division_code));

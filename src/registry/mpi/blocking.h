@@ -27,6 +27,7 @@ enum class BlockingRule : uint8_t {
   kFamilyBirthDate = 6,   // family-name pinyin + yyyymmdd (children's given names changed)
   kInitialsBirthYear = 7,  // pinyin initials + yyyy (one character and a date digit wrong)
   kNameDivision = 8,  // first pinyin key + division code as precise as given (birth date missing)
+  kGivenBirthDate = 9,  // given-name pinyin + yyyymmdd (family name changed or mistyped)
 };
 
 // Stable 63-bit FNV-1a of the rule number and the key text (non-negative, so it fits a signed

@@ -47,9 +47,28 @@ TEST(BlockingKeysTest, FindsTheUsualErrors) {
   renamed_child.phone = "";
   EXPECT_TRUE(ShareKey(base, renamed_child));
 
+  PersonFields no_birth_date = base;  // only name and village in common
+  no_birth_date.birth_date = "";
+  no_birth_date.resident_id = "";
+  no_birth_date.phone = "";
+  EXPECT_TRUE(ShareKey(base, no_birth_date));
+
+  PersonFields other_family = base;  // a different family name, nothing but given name and date
+  other_family.family = "王";
+  other_family.resident_id = "";
+  other_family.phone = "";
+  other_family.division_code = "";
+  EXPECT_TRUE(ShareKey(base, other_family));
+
   PersonFields other{.family = "李", .given = "娜", .birth_date = "1985-11-02", .sex = "female",
                      .division_code = "110102"};
   EXPECT_FALSE(ShareKey(base, other));
+}
+
+TEST(BlockingKeysTest, SevenDigitNumbersBlockShorterDoNot) {
+  // FEBRL-style 7-digit numbers identify; a 6-digit fragment would make large blocks.
+  EXPECT_TRUE(ShareKey({.resident_id = "2161417"}, {.resident_id = "2161417"}));
+  EXPECT_FALSE(ShareKey({.resident_id = "216141"}, {.resident_id = "216141"}));
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 #include "registry/mpi/linker.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -24,6 +27,16 @@ void RunOnThreads(int threads, Body body) {
   std::vector<std::jthread> workers;
   for (int t = 1; t < threads; ++t) workers.emplace_back([&body, t] { body(t); });
   body(0);
+}
+
+double Seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double ThreadCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 struct Entry {
@@ -123,6 +136,7 @@ LinkResult Deduplicate(std::span<const PersonRecord> records, const Scorer& scor
   const int threads = ThreadCount(options.threads);
   const size_t n = records.size();
   LinkResult result;
+  double start = Seconds();
   const std::vector<Entry> entries = SortedEntries(records, threads);
 
   // Blocks to score, and per record the keys of those blocks (sorted, as entries are), so that a
@@ -160,6 +174,8 @@ LinkResult Deduplicate(std::span<const PersonRecord> records, const Scorer& scor
                                     key_offsets[record + 1] - key_offsets[record]);
   };
 
+  result.blocking_seconds = Seconds() - start;
+  start = Seconds();
   // Threads take batches of blocks in order; a batch is small enough to balance the load.
   constexpr size_t kBatch = 256;
   std::atomic<size_t> next_block{0};
@@ -168,7 +184,9 @@ LinkResult Deduplicate(std::span<const PersonRecord> records, const Scorer& scor
   std::mutex progress_mu;
   std::vector<std::vector<ScoredPair>> found(static_cast<size_t>(threads));
   std::vector<int64_t> scored(static_cast<size_t>(threads), 0);
+  std::vector<double> cpu(static_cast<size_t>(threads), 0);
   RunOnThreads(threads, [&](int t) {
+    const double cpu_start = ThreadCpuSeconds();
     auto& out = found[static_cast<size_t>(t)];
     int64_t count = 0;
     for (;;) {
@@ -207,9 +225,13 @@ LinkResult Deduplicate(std::span<const PersonRecord> records, const Scorer& scor
       }
     }
     scored[static_cast<size_t>(t)] = count;
+    cpu[static_cast<size_t>(t)] = ThreadCpuSeconds() - cpu_start;
   });
+  for (double c : cpu) result.scoring_cpu_seconds += c;
   if (options.progress) options.progress(total_pairs, total_pairs);
 
+  result.scoring_seconds = Seconds() - start;
+  start = Seconds();
   size_t found_count = 0;
   for (const auto& part : found) found_count += part.size();
   result.pairs.reserve(found_count);
@@ -227,6 +249,7 @@ LinkResult Deduplicate(std::span<const PersonRecord> records, const Scorer& scor
     if (p.decision == Decision::kLink) links.emplace_back(p.a, p.b);
   }
   result.cluster_of = Clusters(n, links);
+  result.clustering_seconds = Seconds() - start;
   return result;
 }
 

@@ -49,6 +49,9 @@ struct LinkResult {
   int64_t blocks = 0;               // blocks of two or more records that were scored
   int64_t blocks_skipped = 0;       // blocks over max_block
   int64_t pairs_in_skipped_blocks = 0;  // pairs those blocks would have produced (with repeats)
+  // Wall time of the phases, for progress reports and benchmarks.
+  double blocking_seconds = 0, scoring_seconds = 0, clustering_seconds = 0;
+  double scoring_cpu_seconds = 0;  // CPU time of the scoring threads together
 };
 
 // Thread-safe for concurrent calls (the scorer is immutable). REQUIRES: records.size() < 2^32 - 1.

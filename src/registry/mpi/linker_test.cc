@@ -91,6 +91,30 @@ TEST(LinkerTest, SameResultOnOneAndTwoThreads) {
   }
 }
 
+TEST(DecidePairTest, TwoCheckedDifferentIdsAreReviewedNotLinked) {
+  // Twins: same household phone, village, birth date and surname, names one character apart.
+  const PersonRecord a = Zhang("浩航", "11010519491231002X");
+  const PersonRecord b = Zhang("浩辰", "110105194912310046");
+  EXPECT_EQ(DecidePair(a, b, 0.999, {}), Decision::kReview);
+  // One typo apart, or one ID missing or unchecked: the probability decides.
+  EXPECT_EQ(DecidePair(a, Zhang("浩航", "110105194912310020"), 0.999, {}), Decision::kLink);
+  EXPECT_EQ(DecidePair(a, Zhang("浩航", ""), 0.999, {}), Decision::kLink);
+  EXPECT_EQ(DecidePair(a, Zhang("浩航", "110105194912310047"), 0.999, {}), Decision::kLink);
+  EXPECT_EQ(DecidePair(a, b, 0.6, {}), Decision::kReview);
+  EXPECT_EQ(DecidePair(a, b, 0.1, {}), Decision::kSeparate);
+}
+
+TEST(LinkerTest, EmptyAndSingleRecordSets) {
+  const Scorer scorer(StartingModel());
+  const LinkResult none = Deduplicate({}, scorer, {});
+  EXPECT_TRUE(none.cluster_of.empty());
+  EXPECT_EQ(none.pairs_scored, 0);
+  const std::vector<PersonRecord> one = {Zhang()};
+  const LinkResult single = Deduplicate(one, scorer, {});
+  EXPECT_EQ(single.cluster_of, (std::vector<uint32_t>{0}));
+  EXPECT_EQ(single.pairs_scored, 0);
+}
+
 TEST(ClustersTest, ConnectedComponents) {
   const std::vector<std::pair<uint32_t, uint32_t>> pairs = {{2, 3}, {0, 1}, {1, 3}, {5, 6}};
   EXPECT_EQ(Clusters(7, pairs), (std::vector<uint32_t>{0, 0, 0, 0, 4, 5, 5}));

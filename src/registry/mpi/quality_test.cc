@@ -33,6 +33,7 @@ TEST(QualityTest, SyntheticChineseWithDefaultModel) {
   const auto people = testing::GenerateResidents({.people = 5000, .seed = 42});
   const auto set = testing::FromSynthetic("chinese-5k", people);
   const auto q = Quality(set, DefaultModel());
+  // Measured 0.98–0.99 (bench_mpi: 0.990 on 110,000 records).
   EXPECT_GE(q.f1, 0.95) << "precision " << q.precision << " recall " << q.recall;
 }
 

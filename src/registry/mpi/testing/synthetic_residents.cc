@@ -425,8 +425,9 @@ class Generator {
         const int youngest = std::max(head_year, mother_year) + 20;
         const int oldest = std::min(std::max(head_year, mother_year) + 40, o_.reference_year);
         if (youngest > oldest) break;
-        // Twins (about 1 in 80 births): same birth date and surname, often a shared character.
-        const bool twin = previous_child.y != 0 && rnd_.Chance(0.0125 * 2);
+        // A later child is the previous one's twin 2.5 % of the time: same birth date, surname,
+        // household phone and village, a different name — the hardest non-match there is.
+        const bool twin = previous_child.y != 0 && rnd_.Chance(0.025);
         const Date birth = twin ? previous_child : BirthIn(rnd_.Between(youngest, oldest));
         push(Person(family, birth, rnd_.Chance(0.52), village, household_phone));
         previous_child = birth;
