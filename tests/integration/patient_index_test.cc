@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/strings.h"
@@ -326,6 +328,23 @@ TEST_P(PatientIndexTest, PixCrossReferencesLinkedIdentifiers) {
   }
   EXPECT_EQ(identifiers, (std::set<std::string>{"X001"})) << r.body;
 
+  // Regression: the resident ID is on every facility's record of the resident, so it names
+  // several Patients; while they share one golden record it cross-references them (was 409).
+  const std::string third = Register({"张", "伟", "male", "1985-06-15", "", kZhangWeiId, "", "", ""});
+  ASSERT_EQ(PersonIdOf(third), PersonIdOf(zhang_x_));
+  r = client().Get(StrCat("/fhir/Patient/$ihe-pix?sourceIdentifier=", kRid, "|", kZhangWeiId));
+  ASSERT_EQ(r.status, 200) << r.body;
+  target_ids.clear();
+  const json::Value by_rid = Json(r);
+  for (const json::Value& p : by_rid.Find("parameter")->as_array()) {
+    if (*p.FindString("name") == "targetId") target_ids.insert(RefOf(*p.Find("valueReference")));
+  }
+  EXPECT_EQ(target_ids, (std::set<std::string>{"Patient/" + zhang_x_, "Patient/" + zhang_y_, "Patient/" + third}));
+  // Records with that ID in different golden records: which resident is meant is unclear.
+  ASSERT_EQ(Op("$mpi-unlink", Parameters({RefParam("patient", third), StringParam("reason", "twin?")})).status, 200);
+  r = client().Get(StrCat("/fhir/Patient/$ihe-pix?sourceIdentifier=", kRid, "|", kZhangWeiId));
+  EXPECT_EQ(r.status, 409) << r.body;
+
   r = client().Get(StrCat("/fhir/Patient/$ihe-pix?sourceIdentifier=", kMrnY, "|NOPE"));
   EXPECT_EQ(r.status, 404) << r.body;
   ExpectOutcome(r, "not-found");
@@ -548,6 +567,17 @@ TEST_P(PatientIndexTest, PermissionsScopeAndMasking) {
   EXPECT_EQ(AsUser(doctor, "GET", StrCat("/fhir/Patient/", zhang_x_, "/$mpi-history")).status, 403);
   EXPECT_EQ(Read(StrCat("/fhir/Patient/", li_)).Find("link"), nullptr);
 
+  // Regression: count applies to the candidates the caller may see. With count 1 the best
+  // candidate is outside the scope of one of these two users; each still gets its own resident.
+  const WebUser doctor_y = LoginUser("mpi_doctor_y", "doctor", org_y_);
+  for (const auto& [user, own] : {std::pair{doctor, zhang_x_}, std::pair{doctor_y, zhang_y_}}) {
+    r = AsUser(user, "POST", "/fhir/Patient/$match", MatchParams(query, R"(,{"name":"count","valueInteger":1})"));
+    ASSERT_EQ(r.status, 200) << r.body;
+    found = Candidates(r);
+    ASSERT_EQ(found.size(), 1u) << user.login << ": " << r.body;
+    EXPECT_EQ(found[0].id, own) << user.login;
+  }
+
   // A nurse (no `$unmask`) sees masked identifiers and phone numbers in $match and $ihe-pix.
   r = AsUser(nurse, "POST", "/fhir/Patient/$match", MatchParams(query));
   ASSERT_EQ(r.status, 200) << r.body;
@@ -588,6 +618,51 @@ TEST_P(PatientIndexTest, PermissionsScopeAndMasking) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("mpi_steward_x"), std::string::npos) << r.body;
   EXPECT_EQ(AsUser(steward, "GET", "/fhir/Patient/$mpi-review").status, 200);
+}
+
+TEST_P(PatientIndexTest, UpdateMovesALonePatientToItsMatch) {
+  RegisterResidents();
+  const std::string other = Register({"刘", "洋", "male", "1980-05-05", "13511112222", "", "", "", ""});
+  const std::string old_person = PersonIdOf(other);
+  ASSERT_NE(old_person, PersonIdOf(zhang_x_));
+  // The registration desk corrects the record: it was 张伟 all along.
+  json::Value corrected = *json::Parse(PatientJson({"张", "伟", "male", "1985-06-15", kZhangWeiPhone, "", "", "", ""}));
+  corrected.as_object().Set("id", other);
+  HttpResult put = client().Send("PUT", "/fhir/Patient/" + other, json::Serialize(corrected),
+                                 {{"Content-Type", "application/fhir+json"}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(PersonIdOf(other), PersonIdOf(zhang_x_));
+  EXPECT_EQ(Links(PersonOf(other))[other], "level3");
+  int gone = client().Get("/fhir/Person/" + old_person).status;
+  EXPECT_TRUE(gone == 404 || gone == 410) << gone;
+}
+
+// Registrations of one resident arriving at once from several facilities end in one golden
+// record (the index orders concurrent Patient writes).
+TEST_P(PatientIndexTest, ConcurrentRegistrationsShareOnePerson) {
+  constexpr int kWriters = 6;
+  std::vector<std::string> ids(kWriters);
+  std::vector<std::thread> threads;
+  const std::string token = AccessToken();
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient c("127.0.0.1", server().port());
+      HttpResult r = c.Send("POST", "/fhir/Patient",
+                            PatientJson({"张", "伟", "male", "1985-06-15", kZhangWeiPhone, kZhangWeiId, "",
+                                         StrCat("https://rhip.cn/fhir/mrn/f", i), "M1"}),
+                            {{"Content-Type", "application/fhir+json"}, {"Authorization", "Bearer " + token}});
+      if (r.status == 201) ids[i] = *json::Parse(r.body)->FindString("id");
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<std::string> persons;
+  for (const std::string& id : ids) {
+    ASSERT_FALSE(id.empty());
+    persons.insert(PersonIdOf(id));
+  }
+  EXPECT_EQ(persons.size(), 1u);
+  EXPECT_EQ(Links(PersonOf(ids[0])).size(), static_cast<size_t>(kWriters));
+  EXPECT_EQ(*Read("/fhir/Person?_summary=count").Find("total")->AsInt64(), 1);
 }
 
 TEST_P(PatientIndexTest, BulkLoadedPatientsAreMatched) {
