@@ -610,6 +610,34 @@ TEST_P(PatientIndexTest, PermissionsScopeAndMasking) {
   found = Candidates(r);
   ASSERT_EQ(found.size(), 1u) << r.body;
   EXPECT_EQ(found[0].id, zhang_x_);
+  // Golden records are seen through their Patients: those with a resident of X only.
+  const std::string only_y = Register({"赵", "敏", "female", "1966-02-02", "", "", org_y_, kMrnY, "Y077"});
+  r = AsUser(steward, "GET", "/fhir/Person");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::Value persons = Json(r);
+  std::set<std::string> seen;
+  for (const json::Value& e : persons.Find("entry")->as_array()) seen.insert(*e.Find("resource")->FindString("id"));
+  EXPECT_EQ(seen, (std::set<std::string>{PersonIdOf(zhang_x_), PersonIdOf(li_)})) << r.body;
+  EXPECT_EQ(seen.count(PersonIdOf(only_y)), 0u);
+
+  // Regression: the review queue's _count applies to the items the steward may see (an
+  // earlier item outside the scope took the only place).
+  const Reg wang = {"王", "芳", "female", "1970-03-12", "", "", org_y_, "", ""};
+  Register(wang);
+  Register(wang);
+  Reg wang_x = wang;
+  wang_x.org = org_x_;
+  wang_x.family = "黄";
+  const std::string hx1 = Register(wang_x);
+  const std::string hx2 = Register(wang_x);
+  ASSERT_EQ(Json(client().Get("/fhir/Patient/$mpi-review")).Find("parameter")->as_array().size(), 2u);
+  r = AsUser(steward, "GET", "/fhir/Patient/$mpi-review?_count=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::Value queue = Json(r);
+  ASSERT_EQ(queue.Find("parameter")->as_array().size(), 1u) << r.body;
+  EXPECT_EQ(RefOf(Parts(queue, "review")["patient"]), "Patient/" + hx2);
+  EXPECT_EQ(RefOf(Parts(queue, "review")["candidate"]), "Patient/" + hx1);
+
   // Inside its scope it works.
   r = AsUser(steward, "POST", "/fhir/Patient/$mpi-link", link);
   ASSERT_EQ(r.status, 200) << r.body;
