@@ -13,6 +13,7 @@
 #include "fhir/rest_access.h"
 #include "fhir/search_query.h"
 #include "security/http_headers.h"
+#include "security/identity_store.h"
 
 namespace rhip::app {
 namespace {
@@ -138,7 +139,12 @@ net::HttpResponse Router::HandleFhir(const net::HttpRequest& req, std::string* r
       return deny(MakeError(ErrorKind::kMethodNotAllowed,
                             "AuditEvent is read-only: the audit trail is written only by the server"));
     }
-    if (!security::ScopesAllow(access->scopes, need.resource_type, need.action)) {
+    // Operation needs (`$mpi`) are role rows, not resource scopes.
+    bool allowed = need.resource_type.starts_with("$")
+                       ? security::ScopesAllow(access->scopes, "*", need.action) ||
+                             security::RoleAllows(access->operations, need.resource_type, need.action)
+                       : security::ScopesAllow(access->scopes, need.resource_type, need.action);
+    if (!allowed) {
       return deny(MakeError(
           ErrorKind::kForbidden,
           StrCat("your permissions do not allow '", std::string(1, need.action), "' on ",

@@ -853,14 +853,15 @@ absl::StatusOr<LinkEvent> PatientIndex::Unmerge(std::string_view source, const S
   });
 }
 
-absl::StatusOr<std::vector<ReviewItem>> PatientIndex::Reviews(std::string_view status, int count) const {
+absl::StatusOr<std::vector<ReviewItem>> PatientIndex::Reviews(std::string_view status, int count,
+                                                              int64_t after_id) const {
   std::vector<ReviewItem> out;
   RETURN_IF_ERROR(impl_->db->Read([&](db::Session& s) -> absl::Status {
     out.clear();
     ASSIGN_OR_RETURN(db::Rows rows,
                      s.Query(StrCat("SELECT ", kReviewColumns, " FROM mpi_review WHERE status = :s "
-                                    "ORDER BY id LIMIT :n"),
-                             {{"s", std::string(status)}, {"n", int64_t{count}}}));
+                                    "AND id > :after ORDER BY id LIMIT :n"),
+                             {{"s", std::string(status)}, {"after", after_id}, {"n", int64_t{count}}}));
     for (const db::Row& r : rows) out.push_back(ReviewOf(r));
     return absl::OkStatus();
   }));

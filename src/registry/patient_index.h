@@ -125,7 +125,9 @@ class PatientIndex : public fhir::WriteInterceptor {
   // in a Person of its own.
   absl::StatusOr<LinkEvent> Unmerge(std::string_view source, const Steward& who);
 
-  absl::StatusOr<std::vector<ReviewItem>> Reviews(std::string_view status, int count) const;
+  // Items with this status and id > after_id, by id, at most count.
+  absl::StatusOr<std::vector<ReviewItem>> Reviews(std::string_view status, int count,
+                                                  int64_t after_id = 0) const;
   absl::StatusOr<ReviewItem> Review(int64_t id) const;
   // decision: "link" or "distinct".
   absl::StatusOr<ReviewItem> DecideReview(int64_t id, std::string_view decision, const Steward& who);

@@ -1,5 +1,6 @@
 #include "registry/patient_index_rest.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -250,11 +251,14 @@ class Operation {
       const json::Value* v = c->Find("valueBoolean");
       only_certain = v != nullptr && v->is_bool() && v->as_bool();
     }
-    ASSIGN_OR_RETURN(std::vector<MatchCandidate> candidates, index_->Match(*patient, count, only_certain));
+    // A restricted caller's count applies after the scope filter: take every candidate.
+    ASSIGN_OR_RETURN(std::vector<MatchCandidate> candidates,
+                     index_->Match(*patient, access_.restricted() ? kMaxCount : count, only_certain));
     std::string body = R"({"resourceType":"Bundle","type":"searchset","total":)";
     std::string entries;
     int total = 0;
     for (const MatchCandidate& c : candidates) {
+      if (total == count) break;
       if (!Visible(c.patient_id)) continue;
       absl::StatusOr<std::string> json = ReadMasked(c.patient_id);
       if (!json.ok()) continue;  // deleted since it was indexed
@@ -289,14 +293,22 @@ class Operation {
     }
     fhir::SearchInput input;
     input.type = "Patient";
-    input.params = {{"identifier", source}, {"_count", "2"}};
+    input.params = {{"identifier", source}, {"_count", std::to_string(kMaxCount)}};
     input.access = access_.predicate;
     ASSIGN_OR_RETURN(fhir::SearchResult found, repo_->Search(input));
     if (found.matches.empty()) {
       return MakeError(ErrorKind::kNotFound, StrCat("no Patient has identifier ", source, " (未找到该标识)"));
     }
-    if (found.matches.size() > 1) {
-      return MakeError(ErrorKind::kConflict, StrCat("several Patients have identifier ", source));
+    // A resident ID is on each facility's record of the resident: several Patients are fine
+    // while they share one golden record.
+    std::set<std::string> persons;
+    for (const fhir::StoredResource& m : found.matches) {
+      ASSIGN_OR_RETURN(std::string person, index_->PersonOf(m.id));
+      persons.insert(std::move(person));
+    }
+    if (persons.size() > 1) {
+      return MakeError(ErrorKind::kConflict,
+                       StrCat("Patients of different residents have identifier ", source));
     }
     const std::string& source_id = found.matches[0].id;
     access_.Touched("Patient", source_id);
@@ -343,13 +355,21 @@ class Operation {
       if (k == "status") status = v;
     }
     ASSIGN_OR_RETURN(int count, CountParam(q, 50));
-    ASSIGN_OR_RETURN(std::vector<ReviewItem> items, index_->Reviews(status, count));
+    // count applies to the items the caller may see: page on past those it may not.
     json::Array out;
-    for (const ReviewItem& r : items) {
-      if (!Visible(r.patient_id) || !Visible(r.candidate_id)) continue;
-      access_.Touched("Patient", r.patient_id);
-      access_.Touched("Patient", r.candidate_id);
-      out.push_back(ReviewParameters(r));
+    int64_t after = 0;
+    for (bool more = true; more && static_cast<int>(out.size()) < count;) {
+      int page = access_.restricted() ? kMaxCount : count;
+      ASSIGN_OR_RETURN(std::vector<ReviewItem> items, index_->Reviews(status, page, after));
+      more = static_cast<int>(items.size()) == page;
+      for (const ReviewItem& r : items) {
+        after = r.id;
+        if (!Visible(r.patient_id) || !Visible(r.candidate_id)) continue;
+        access_.Touched("Patient", r.patient_id);
+        access_.Touched("Patient", r.candidate_id);
+        out.push_back(ReviewParameters(r));
+        if (static_cast<int>(out.size()) == count) break;
+      }
     }
     return Json(200, ParametersOf(std::move(out)));
   }

@@ -85,6 +85,9 @@ absl::StatusOr<Access> AccessPolicy::ResolveUser(const Principal& principal) con
   ASSIGN_OR_RETURN(std::vector<Permission> permissions,
                    PermissionsOfRoles(*identities_, assignments));
   access.scopes = PermissionScopes(permissions);
+  for (const Permission& p : permissions) {
+    if (p.target.starts_with("$")) access.operations.push_back(p);
+  }
   access.may_unmask = RoleAllows(permissions, kUnmaskPermission, 'r');
   access.may_break_glass = RoleAllows(permissions, kBreakGlassPermission, 'r');
   std::set<std::string> area;

@@ -52,6 +52,9 @@ struct Access {
   std::string role;      // the role recorded in the audit trail ("client" for systems)
   std::string org_unit;  // the org unit recorded in the audit trail
   std::vector<Scope> scopes;  // resource permissions
+  // The roles' operation rows (`$mpi`, ...; RoleAllows), which `scopes` leaves out. Empty for
+  // system clients: their scopes alone decide ('*' covers operations).
+  std::vector<Permission> operations;
   OrgScope scope;
   bool may_unmask = false;       // full identifiers in responses
   bool may_break_glass = false;  // may open residents outside `scope` with a stated reason

@@ -48,6 +48,18 @@ TEST_F(AccessPolicyTest, ResolvesRolesAndOrgUnits) {
   EXPECT_FALSE(access->scopes.empty());
 }
 
+// Regression: operation rows were left out of the scopes and kept nowhere else, so no role but
+// '*' could pass the router's check of `$mpi` (mpi_steward got 403 on $mpi-link).
+TEST_F(AccessPolicyTest, KeepsOperationRowsOfTheRoles) {
+  AccessPolicy policy(db_.get(), identities_.get(), &tree_);
+  ASSERT_TRUE(identities_->SetPermission("doctor", "$mpi", "ru").ok());
+  auto access = policy.Resolve(Wang());
+  ASSERT_TRUE(access.ok()) << access.status();
+  EXPECT_TRUE(RoleAllows(access->operations, "$mpi", 'u'));
+  EXPECT_FALSE(RoleAllows(access->operations, "$mpi", 'd'));
+  EXPECT_FALSE(ScopesAllow(access->scopes, "$mpi", 'u'));
+}
+
 TEST_F(AccessPolicyTest, WithoutCacheAPermissionChangeCountsAtOnce) {
   AccessPolicy policy(db_.get(), identities_.get(), &tree_);
   ASSERT_TRUE(identities_->SetPermission("doctor", kUnmaskPermission, "r").ok());
