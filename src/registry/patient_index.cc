@@ -184,24 +184,31 @@ absl::Status ForgetDistinct(db::Session& s, std::string_view a, std::string_view
 }
 
 // The name frequencies of the term-frequency adjustment, counted in the index inside the
-// transaction: a match on a name shared by many residents weighs less.
+// transaction: a match on a name shared by many residents weighs less. A small store says little
+// about how common a name is, so the count is smoothed towards the model's own exact-name rate
+// (kPriorRecords pseudo-records): a store of two 王芳 does not make 王芳 half the population.
 class StoredNameFrequencies final : public mpi::TermFrequencies {
  public:
-  StoredNameFrequencies(db::Session& s, int64_t records) : s_(s), records_(std::max<int64_t>(records, 1)) {}
+  static constexpr double kPriorRecords = 10000;
+
+  StoredNameFrequencies(db::Session& s, int64_t records, double model_rate)
+      : s_(s), records_(static_cast<double>(std::max<int64_t>(records, 0))), model_rate_(model_rate) {}
   double NameFrequency(std::string_view folded_full_name) const override {
     auto it = cache_.find(folded_full_name);
     if (it != cache_.end()) return it->second;
-    double f = 0;
+    double count = 0;
     absl::StatusOr<db::Rows> rows = s_.Query("SELECT COUNT(*) FROM mpi_record WHERE name_key = :n",
                                              {{"n", std::string(folded_full_name)}});
-    if (rows.ok() && !rows->empty()) f = static_cast<double>((*rows)[0].Int(0)) / records_;
+    if (rows.ok() && !rows->empty()) count = static_cast<double>((*rows)[0].Int(0));
+    double f = (count + kPriorRecords * model_rate_) / (records_ + kPriorRecords);
     cache_.emplace(std::string(folded_full_name), f);
     return f;
   }
 
  private:
   db::Session& s_;
-  int64_t records_;
+  double records_;
+  double model_rate_;  // u of the exact-name level: how often two random residents share a name
   mutable std::map<std::string, double, std::less<>> cache_;
 };
 
@@ -265,7 +272,9 @@ struct PatientIndex::Impl {
     }
     ASSIGN_OR_RETURN(std::vector<IndexedRecord> candidates,
                      LoadRecords(s, StrCat("patient_id IN (", in, ")"), id_params));
-    StoredNameFrequencies tf(s, records);
+    StoredNameFrequencies tf(s, records,
+                             model.u[static_cast<size_t>(mpi::Comparison::kName)]
+                                    [static_cast<size_t>(mpi::NameLevel::kExact)]);
     mpi::Scorer scorer(model, &tf);
     for (IndexedRecord& candidate : candidates) {
       mpi::PersonRecord other = mpi::Normalize(candidate.fields.View());
