@@ -6,6 +6,7 @@
 #include "app/audit_command.h"
 #include "app/chinese_text_folding.h"
 #include "app/identity_commands.h"
+#include "app/region_command.h"
 #include "app/reindex_command.h"
 #include "app/import_command.h"
 #include "app/serve_command.h"
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   rhip::app::AddIdentityCommands(app, &identity);
   rhip::app::AuditConfig audit;
   rhip::app::AddAuditCommand(app, &audit);
+  rhip::app::RegionConfig region;
+  rhip::app::AddRegionCommand(app, &region);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("import")) return rhip::app::RunImport(import);
   if (app.got_subcommand("reindex")) return rhip::app::RunReindex(reindex);
   if (app.got_subcommand("audit")) return rhip::app::RunAudit(audit);
+  if (app.got_subcommand("region")) return rhip::app::RunRegion(region);
   if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
   if (std::optional<int> code = rhip::app::RunIdentityCommands(identity)) return *code;
   return 2;
