@@ -111,6 +111,8 @@ void Run(const char* label, const std::vector<int>& fanout, int repeat) {
     double build = MillisPerCall(1, [&] { units = tree.Descendants("o0")->size() + 1; });
     double descendants = MillisPerCall(repeat, [&] { (void)tree.Descendants("o0"); });
     double subtree = MillisPerCall(repeat, [&] { (void)tree.Subtree("o0"); });
+    size_t first_child = 0;
+    double child = MillisPerCall(repeat, [&] { first_child = tree.Descendants("o1")->size(); });
     double leaf = MillisPerCall(repeat, [&] { (void)tree.Ancestors(StrCat("o", units - 1)); });
     size_t baseline_units = 0;
     double baseline = MillisPerCall(1, [&] { baseline_units = SearchBfs(*repo, "o0"); });
@@ -118,6 +120,7 @@ void Run(const char* label, const std::vector<int>& fanout, int repeat) {
               << "  first query (rebuild)     " << build << " ms\n"
               << "  descendants(root)         " << descendants << " ms\n"
               << "  Subtree(root) (ids)       " << subtree << " ms\n"
+              << "  descendants(first child)  " << child << " ms  (" << first_child << " units)\n"
               << "  ancestors(leaf)           " << leaf << " ms  (the write check dominates)\n"
               << "  baseline: partof BFS      " << baseline << " ms\n";
   }
