@@ -109,11 +109,20 @@ TEST_F(OrganizationTreeTest, EveryOrganizationWriteIsSeenByTheNextQuery) {
   // A second tree on the same store (another process) sees the same.
   OrganizationTree other(repo_.get());
   EXPECT_EQ(other.Subtree(township)->size(), 2u);
+  // A bulk load (rhip import) is seen too, also before its search index is built.
+  auto bulk = repo_->WriteBulk({*json::Parse(
+      StrCat(R"({"resourceType":"Organization","id":"bulk1","name":"导入卫生室","partOf":{"reference":"Organization/)",
+             township, R"("}})"))});
+  ASSERT_TRUE(bulk.ok()) << bulk.status();
+  ASSERT_TRUE((*bulk)[0].status.ok()) << (*bulk)[0].status;
+  EXPECT_EQ(tree.Subtree(township)->size(), 3u);
+  ASSERT_TRUE(repo_->BuildStagedIndex().ok());
+  EXPECT_EQ(tree.Subtree(township)->size(), 3u);
   // Writes of other types do not rebuild the tree.
   int64_t builds = tree.builds();
   ASSERT_TRUE(
       repo_->Create(*json::Parse(R"({"resourceType":"Patient","name":[{"text":"张三"}]})")).ok());
-  EXPECT_EQ(tree.Subtree(county)->size(), 4u);
+  EXPECT_EQ(tree.Subtree(county)->size(), 5u);
   EXPECT_EQ(tree.builds(), builds);
 }
 
