@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/status_macros.h"
+#include "core/strings.h"
 
 namespace rhip::app {
 
@@ -26,8 +27,14 @@ HttpServices::HttpServices(db::Database* database, fhir::Repository* repository,
       identities_(database, &Clock::Real()),
       tokens_(database, &Clock::Real(), &identities_),
       token_endpoint_(&tokens_),
-      rest_(repository, {.public_base_url = options.public_url,
-                         .software_version = options.software_version}),
+      org_tree_(repository),
+      org_operations_(&org_tree_),
+      rest_(repository,
+            {.public_base_url = options.public_url,
+             .software_version = options.software_version,
+             .operations = {{StrCat("Organization/", registry::kAncestorsOperation), &org_operations_},
+                            {StrCat("Organization/", registry::kDescendantsOperation),
+                             &org_operations_}}}),
       bulk_(database, repository, &Clock::Real(),
             {.data_dir = options.data_dir, .max_file_bytes = options.bulk_max_file_bytes}),
       bulk_rest_(&bulk_, repository, {"/fhir", options.public_url}),
@@ -35,7 +42,6 @@ HttpServices::HttpServices(db::Database* database, fhir::Repository* repository,
       patient_index_rest_(patient_index, repository),
       sessions_(database, &Clock::Real(), &identities_, options.sessions),
       session_endpoint_(&sessions_, &Clock::Real(), audit_.get(), options.login),
-      org_tree_(repository, &Clock::Real()),
       policy_(database, &identities_, &org_tree_, &Clock::Real(), options.access_cache_ttl),
       router_({.fhir = &rest_,
                .bulk = &bulk_rest_,

@@ -16,6 +16,7 @@
 #include "fhir/bulk/bulk_service.h"
 #include "fhir/repository.h"
 #include "fhir/rest_handler.h"
+#include "registry/organization_operations.h"
 #include "registry/organization_tree.h"
 #include "registry/patient_index.h"
 #include "registry/patient_index_rest.h"
@@ -68,6 +69,9 @@ class HttpServices {
   security::IdentityStore identities_;
   security::TokenService tokens_;
   security::TokenEndpoint token_endpoint_;
+  registry::OrganizationTree org_tree_;
+  // Organization/{id}/$ancestors and $descendants.
+  registry::OrganizationTreeOperations org_operations_;
   fhir::RestHandler rest_;
   fhir::bulk::BulkService bulk_;
   fhir::bulk::BulkRestHandler bulk_rest_;
@@ -75,7 +79,6 @@ class HttpServices {
   registry::PatientIndexRestHandler patient_index_rest_;
   security::SessionService sessions_;
   security::SessionEndpoint session_endpoint_;
-  registry::OrganizationTree org_tree_;
   security::AccessPolicy policy_;
   Router router_;  // last: refers to the members above
 };

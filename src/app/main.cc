@@ -6,6 +6,7 @@
 #include "app/audit_command.h"
 #include "app/chinese_text_folding.h"
 #include "app/identity_commands.h"
+#include "app/region_command.h"
 #include "app/reindex_command.h"
 #include "app/import_command.h"
 #include "app/mpi_command.h"
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
   rhip::app::AddAuditCommand(app, &audit);
   rhip::app::MpiConfig mpi;
   rhip::app::AddMpiCommand(app, &mpi);
+  rhip::app::RegionConfig region;
+  rhip::app::AddRegionCommand(app, &region);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("reindex")) return rhip::app::RunReindex(reindex);
   if (app.got_subcommand("audit")) return rhip::app::RunAudit(audit);
   if (app.got_subcommand("mpi")) return rhip::app::RunMpi(app, mpi);
+  if (app.got_subcommand("region")) return rhip::app::RunRegion(region);
   if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
   if (std::optional<int> code = rhip::app::RunIdentityCommands(identity)) return *code;
   return 2;

@@ -96,7 +96,8 @@ std::vector<AccessNeed> RequiredAccess(const net::HttpRequest& request, std::str
   if (seg[0].starts_with("_") || seg[0].starts_with("$")) return {{"*", read || seg[0] == "_search" ? 's' : 'r'}};
   if (seg.back() == "$validate") return {{seg[0], 'r'}};
   // Compartment search: Patient/{id}/Observation reads the patient and searches the type.
-  if (seg.size() == 3 && read && !seg[2].starts_with("_")) {
+  // (An instance operation, Organization/{id}/$descendants, reads the type.)
+  if (seg.size() == 3 && read && !seg[2].starts_with("_") && !seg[2].starts_with("$")) {
     return {{seg[0], 'r'}, {seg[2], 's'}};
   }
   if (read || (seg.size() == 2 && seg[1] == "_search")) return {{seg[0], ReadAction(seg)}};

@@ -34,6 +34,9 @@ TEST(RestAccessTest, TypeAndInteraction) {
   EXPECT_EQ(Needs("GET", "/fhir/Group/g/$export"), (V{{"*", 'r'}, {"*", 's'}}));
   EXPECT_EQ(Needs("GET", "/fhir/$bulk-file/j/f.ndjson"), (V{{"*", 'r'}, {"*", 's'}}));
   EXPECT_EQ(Needs("POST", "/fhir/$import"), (V{{"*", 'c'}, {"*", 'u'}}));
+  // An instance operation of another module (operation_handler.h) reads its type; it is no
+  // compartment search of a type named "$descendants".
+  EXPECT_EQ(Needs("GET", "/fhir/Organization/o1/$descendants"), (V{{"Organization", 'r'}}));
 }
 
 TEST(RestAccessTest, BundleEntriesAreCheckedOneByOne) {

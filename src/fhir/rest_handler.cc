@@ -126,8 +126,9 @@ int HistoryStatus(const StoredResource& r) {
 
 class Dispatcher {
  public:
-  Dispatcher(Repository* repo, const Request& req, RequestAccess& access)
-      : repo_(repo), req_(req), access_(access) {}
+  Dispatcher(Repository* repo, const Request& req, RequestAccess& access,
+             const OperationHandlers& operations)
+      : repo_(repo), req_(req), access_(access), operations_(operations) {}
 
   absl::StatusOr<net::HttpResponse> Run(const std::string& capability_statement) {
     const auto& seg = req_.segments;
@@ -173,6 +174,16 @@ class Dispatcher {
     if (seg.size() == 2 && seg[1] == "_search") {
       if (m != "POST") return MethodNotAllowed();
       return Search(type);
+    }
+    if ((seg.size() == 2 || seg.size() == 3) && seg.back().starts_with("$")) {
+      auto op = operations_.find(StrCat(type, "/", seg.back()));
+      if (op != operations_.end()) {
+        std::string_view id = seg.size() == 3 ? std::string_view(seg[1]) : std::string_view();
+        if (!id.empty()) access_.Touched(type, seg[1]);
+        ASSIGN_OR_RETURN(json::Value result,
+                         op->second->Invoke({type, id, seg.back(), params_, req_.http}));
+        return FhirJsonResponse(200, json::Serialize(result));
+      }
     }
     const std::string& id = seg[1];
     if (seg.size() == 2) {
@@ -679,6 +690,7 @@ class Dispatcher {
   Repository* repo_;
   const Request& req_;
   RequestAccess& access_;
+  const OperationHandlers& operations_;
   QueryParams params_;
 };
 
@@ -713,7 +725,7 @@ net::HttpResponse RestHandler::Handle(const net::HttpRequest& request,
     std::string_view host = request.Header("Host");
     req.base_url = StrCat("http://", host.empty() ? "localhost" : host, options_.base_path);
   }
-  Dispatcher d(repository_, req, access);
+  Dispatcher d(repository_, req, access, options_.operations);
   absl::StatusOr<net::HttpResponse> resp = d.Run(capability_statement_);
   if (!resp.ok()) return ErrorHttpResponse(resp.status());
   if (request.method == "HEAD") resp->body.clear();

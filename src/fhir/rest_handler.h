@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "fhir/operation_handler.h"
 #include "fhir/repository.h"
 #include "fhir/request_access.h"
 #include "net/http_message.h"
@@ -15,6 +16,7 @@ struct RestOptions {
   // Absolute base URL for fullUrl and Location; empty derives it from the Host header.
   std::string public_base_url;
   std::string software_version;
+  OperationHandlers operations;  // [type]/$name and [type]/[id]/$name routes of other modules
 };
 
 class RestHandler {
