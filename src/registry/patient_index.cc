@@ -818,6 +818,9 @@ absl::StatusOr<LinkEvent> PatientIndex::Merge(std::string_view source, std::stri
     json::Value retired = WithLink(src_json, target, "replaced-by");
     retired.as_object().Set("active", false);
     RETURN_IF_ERROR(tx.Put(retired).status());
+    // A retired duplicate is no candidate for new registrations: its blocking keys go (unmerge
+    // puts them back). It stays in the Person, so PIX still lists its identifiers.
+    RETURN_IF_ERROR(SaveKeys(tx.session(), source, {}));
     RETURN_IF_ERROR(tx.Put(WithLink(tgt_json, source, "replaces")).status());
     // The source as it was, for unmerge.
     json::Object detail;
@@ -853,6 +856,7 @@ absl::StatusOr<LinkEvent> PatientIndex::Unmerge(std::string_view source, const S
     json::Value restored = *before;
     restored.as_object().Erase("meta");
     RETURN_IF_ERROR(tx.Put(restored).status());
+    RETURN_IF_ERROR(SaveKeys(s, source, mpi::BlockingKeys(mpi::Normalize(ExtractPatientFields(restored).View()))));
     absl::StatusOr<fhir::StoredResource> target = tx.Read("Patient", merge.other_id);
     if (target.ok()) {
       ASSIGN_OR_RETURN(json::Value tgt_json, json::Parse(target->json));

@@ -190,9 +190,18 @@ class Operation {
       RETURN_IF_ERROR(CheckInScope(target));
       return EventResponse(index_->Merge(source, target, who));
     }
-    // $unmerge
+    // $unmerge: it changes the merge's target too, so both must be in scope.
     ASSIGN_OR_RETURN(std::string source, PatientParam(params, "source-patient"));
     RETURN_IF_ERROR(CheckInScope(source));
+    ASSIGN_OR_RETURN(std::vector<LinkEvent> events, index_->History(source));
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+      bool undone = std::any_of(events.begin(), events.end(),
+                                [&](const LinkEvent& e) { return e.undo_of == it->id; });
+      if (it->action == "merge" && it->patient_id == source && !undone) {
+        RETURN_IF_ERROR(CheckInScope(it->other_id));
+        break;
+      }
+    }
     return EventResponse(index_->Unmerge(source, who));
   }
 
@@ -395,7 +404,15 @@ class Operation {
     RETURN_IF_ERROR(CheckInScope(patient));
     ASSIGN_OR_RETURN(std::vector<LinkEvent> events, index_->History(patient));
     json::Array out;
-    for (const LinkEvent& e : events) out.push_back(EventParameters(e));
+    for (LinkEvent& e : events) {
+      // The other side of an event is named only when the caller may see it.
+      if (!e.other_id.empty() && e.other_id != patient && !Visible(e.other_id)) e.other_id.clear();
+      if (e.patient_id != patient && !Visible(e.patient_id)) {
+        e.patient_id = patient;
+        e.other_id.clear();
+      }
+      out.push_back(EventParameters(e));
+    }
     return Json(200, ParametersOf(std::move(out)));
   }
 

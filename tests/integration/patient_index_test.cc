@@ -752,6 +752,34 @@ TEST_P(PatientIndexTest, BulkLoadedPatientsAreMatched) {
   EXPECT_EQ(Links(PersonOf(z8)), (std::map<std::string, std::string>{{z8, "level4"}}));
 }
 
+TEST_P(PatientIndexTest, UsersRegisteringResidentsGetIdErrorsSystemsDataIsKept) {
+  const WebUser doctor = LoginUser("reg_doctor", "doctor", org_x_);
+  ASSERT_FALSE(doctor.cookie.empty());
+  // 110101199003074514 is valid; the last character mistyped.
+  Reg bad = {"孙", "丽", "female", "1990-03-07", "", "110101199003074515", org_x_, "", ""};
+  HttpResult r = AsUser(doctor, "POST", "/fhir/Patient", PatientJson(bad));
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_NE(r.body.find("校验码错误"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("Patient.identifier[0].value"), std::string::npos) << r.body;
+  // Inside a transaction Bundle too, with the entry's path.
+  const std::string bundle = StrCat(
+      R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":)", PatientJson(bad),
+      R"(,"request":{"method":"POST","url":"Patient"}}]})");
+  r = AsUser(doctor, "POST", "/fhir", bundle);
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_NE(r.body.find("Bundle.entry[0].resource.identifier[0].value"), std::string::npos) << r.body;
+  // Corrected, the registration goes through.
+  Reg good = bad;
+  good.rid = "110101199003074514";
+  r = AsUser(doctor, "POST", "/fhir/Patient", PatientJson(good));
+  EXPECT_EQ(r.status, 201) << r.body;
+  // The same wrong number from a system (an interface client) is kept as sent.
+  const std::string kept = Register(bad);
+  HttpResult read = client().Get("/fhir/Patient/" + kept);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_NE(read.body.find("110101199003074515"), std::string::npos) << read.body;
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, PatientIndexTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
                          EngineName);
 
