@@ -24,6 +24,8 @@
 #include "security/session_service.h"
 #include "security/token_endpoint.h"
 #include "security/token_service.h"
+#include "terminology/terminology_operations.h"
+#include "terminology/terminology_service.h"
 
 namespace rhip::app {
 
@@ -63,6 +65,8 @@ class HttpServices {
   security::IdentityStore identities_;
   security::TokenService tokens_;
   security::TokenEndpoint token_endpoint_;
+  terminology::TerminologyService terminology_;
+  terminology::TerminologyOperations terminology_operations_;
   fhir::RestHandler rest_;
   fhir::bulk::BulkService bulk_;
   fhir::bulk::BulkRestHandler bulk_rest_;

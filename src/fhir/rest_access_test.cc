@@ -34,6 +34,11 @@ TEST(RestAccessTest, TypeAndInteraction) {
   EXPECT_EQ(Needs("GET", "/fhir/Group/g/$export"), (V{{"*", 'r'}, {"*", 's'}}));
   EXPECT_EQ(Needs("GET", "/fhir/$bulk-file/j/f.ndjson"), (V{{"*", 'r'}, {"*", 's'}}));
   EXPECT_EQ(Needs("POST", "/fhir/$import"), (V{{"*", 'c'}, {"*", 'u'}}));
+  // Terminology operations read, also when their Parameters come in a POST body.
+  EXPECT_EQ(Needs("POST", "/fhir/ValueSet/$expand"), (V{{"ValueSet", 'r'}}));
+  EXPECT_EQ(Needs("GET", "/fhir/ValueSet/vs1/$validate-code"), (V{{"ValueSet", 'r'}}));
+  EXPECT_EQ(Needs("POST", "/fhir/CodeSystem/$lookup"), (V{{"CodeSystem", 'r'}}));
+  EXPECT_EQ(Needs("POST", "/fhir/ConceptMap/$translate"), (V{{"ConceptMap", 'r'}}));
 }
 
 TEST(RestAccessTest, BundleEntriesAreCheckedOneByOne) {

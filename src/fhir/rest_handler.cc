@@ -1,6 +1,7 @@
 #include "fhir/rest_handler.h"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "fhir/capability_statement.h"
 #include "fhir/http_util.h"
 #include "fhir/model/structure_model.h"
+#include "fhir/operation_handler.h"
 #include "fhir/operation_outcome.h"
 #include "fhir/patch/patch.h"
 #include "fhir/personal_data_access.h"
@@ -126,8 +128,9 @@ int HistoryStatus(const StoredResource& r) {
 
 class Dispatcher {
  public:
-  Dispatcher(Repository* repo, const Request& req, RequestAccess& access)
-      : repo_(repo), req_(req), access_(access) {}
+  Dispatcher(Repository* repo, const Request& req, RequestAccess& access,
+             const std::vector<const OperationHandler*>& operations)
+      : repo_(repo), req_(req), operations_(operations), access_(access) {}
 
   absl::StatusOr<net::HttpResponse> Run(const std::string& capability_statement) {
     const auto& seg = req_.segments;
@@ -158,6 +161,11 @@ class Dispatcher {
     const std::string& type = seg[0];
     if (!StructureModel::R4().IsResourceType(type)) {
       return MakeError(ErrorKind::kNotFound, StrCat("unknown resource type '", type, "'"));
+    }
+    if ((seg.size() == 2 || seg.size() == 3) && seg.back().starts_with("$")) {
+      for (const OperationHandler* op : operations_) {
+        if (op->Serves(type, seg.back())) return RunOperation(*op);
+      }
     }
     if (seg.size() == 1) {
       if (m == "GET") return Search(type);
@@ -468,6 +476,25 @@ class Dispatcher {
     return FhirJsonResponse(200, json::Serialize(outcome));
   }
 
+  // [type]/$name and [type]/[id]/$name served by a plugged-in handler: GET with URL
+  // parameters, or POST with a body (normally Parameters).
+  absl::StatusOr<net::HttpResponse> RunOperation(const OperationHandler& op) {
+    const std::string& m = req_.http.method;
+    if (m != "GET" && m != "POST") return MethodNotAllowed();
+    const auto& seg = req_.segments;
+    std::optional<json::Value> body;
+    if (m == "POST") {
+      ASSIGN_OR_RETURN(body, ParseBody(req_.http));
+    }
+    OperationCall call{.type = seg[0],
+                       .id = seg.size() == 3 ? std::string_view(seg[1]) : std::string_view(),
+                       .name = seg.back(),
+                       .query = params_,
+                       .body = body ? &*body : nullptr};
+    ASSIGN_OR_RETURN(json::Value result, op.Run(call));
+    return FhirJsonResponse(200, json::Serialize(result));
+  }
+
   // GET [type]?..., POST [type]/_search, GET /fhir?... (system), Patient/[id]/[type]?...
   // (compartment) and Patient/[id]/$everything.
   absl::StatusOr<net::HttpResponse> Search(const std::string& type,
@@ -678,6 +705,7 @@ class Dispatcher {
 
   Repository* repo_;
   const Request& req_;
+  const std::vector<const OperationHandler*>& operations_;
   RequestAccess& access_;
   QueryParams params_;
 };
@@ -713,7 +741,7 @@ net::HttpResponse RestHandler::Handle(const net::HttpRequest& request,
     std::string_view host = request.Header("Host");
     req.base_url = StrCat("http://", host.empty() ? "localhost" : host, options_.base_path);
   }
-  Dispatcher d(repository_, req, access);
+  Dispatcher d(repository_, req, access, options_.operations);
   absl::StatusOr<net::HttpResponse> resp = d.Run(capability_statement_);
   if (!resp.ok()) return ErrorHttpResponse(resp.status());
   if (request.method == "HEAD") resp->body.clear();

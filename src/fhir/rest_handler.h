@@ -3,7 +3,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "fhir/operation_handler.h"
 #include "fhir/repository.h"
 #include "fhir/request_access.h"
 #include "net/http_message.h"
@@ -15,6 +17,9 @@ struct RestOptions {
   // Absolute base URL for fullUrl and Location; empty derives it from the Host header.
   std::string public_base_url;
   std::string software_version;
+  // Operations served by other modules (terminology's $expand, ...), asked in order before
+  // the built-in routes. REQUIRES: each outlives the handler.
+  std::vector<const OperationHandler*> operations;
 };
 
 class RestHandler {
