@@ -9,6 +9,7 @@
 #include "app/reindex_command.h"
 #include "app/import_command.h"
 #include "app/serve_command.h"
+#include "app/terminology_command.h"
 #include "app/validate_command.h"
 #include "app/version.h"
 
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   rhip::app::AddIdentityCommands(app, &identity);
   rhip::app::AuditConfig audit;
   rhip::app::AddAuditCommand(app, &audit);
+  rhip::app::TerminologyConfig terminology;
+  rhip::app::AddTerminologyCommand(app, &terminology);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("reindex")) return rhip::app::RunReindex(reindex);
   if (app.got_subcommand("audit")) return rhip::app::RunAudit(audit);
   if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
+  if (app.got_subcommand("terminology")) return rhip::app::RunTerminology(terminology);
   if (std::optional<int> code = rhip::app::RunIdentityCommands(identity)) return *code;
   return 2;
 }

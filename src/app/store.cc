@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "terminology/install.h"
 
 namespace rhip::app {
 
@@ -27,6 +28,12 @@ absl::StatusOr<Store> OpenStore(const std::string& data_dir, const std::string& 
   Store store;
   store.database = *std::move(database);
   store.repository = fhir::Repository::Create(store.database.get(), &Clock::Real());
+  // A new store, or one from a binary with other built-in content, gets this binary's.
+  absl::StatusOr<terminology::InstallResult> installed =
+      terminology::InstallBuiltinTerminology(store.database.get(), store.repository.get());
+  if (!installed.ok()) {
+    return MakeError(KindOf(installed.status()), ToStd(installed.status().message()));
+  }
   return store;
 }
 

@@ -97,6 +97,7 @@ absl::StatusOr<std::shared_ptr<const CodeSystemIndex>> CodeSystemIndex::Build(
     }
   }
   for (Concept& c : concepts) ComputeSearchKeys(&c);
+  index->BuildSearchArrays();
   return std::shared_ptr<const CodeSystemIndex>(std::move(index));
 }
 
@@ -122,6 +123,52 @@ void CodeSystemIndex::AddConcepts(const json::Array& list, int parent) {
     if (parent >= 0) concepts_[parent].children.push_back(self);
     if (const json::Array* nested = ArrayAt(v, "concept")) AddConcepts(*nested, self);
   }
+}
+
+void CodeSystemIndex::BuildSearchArrays() {
+  for (size_t i = 0; i < concepts_.size(); ++i) {
+    const Concept& c = concepts_[i];
+    code_keys_.emplace_back(c.code_key, int(i));
+    for (const PinyinKey& k : c.pinyin) {
+      initials_keys_.emplace_back(k.initials, int(i));
+      full_keys_.emplace_back(k.full, int(i));
+    }
+    for (const std::string& t : c.text_keys) {
+      text_starts_.push_back(texts_.size());
+      text_owner_.push_back(int(i));
+      texts_.append(t).push_back('\n');
+    }
+  }
+  for (KeyArray* keys : {&code_keys_, &initials_keys_, &full_keys_}) std::sort(keys->begin(), keys->end());
+}
+
+void CodeSystemIndex::MarkPrefix(const KeyArray& keys, std::string_view prefix, MatchRank rank,
+                                 std::vector<MatchRank>* ranks) {
+  auto it = std::lower_bound(keys.begin(), keys.end(), std::make_pair(prefix, -1));
+  for (; it != keys.end() && it->first.starts_with(prefix); ++it) {
+    MatchRank r = it->first.size() == prefix.size() && rank == MatchRank::kCodePrefix ? MatchRank::kExactCode : rank;
+    MatchRank& best = (*ranks)[it->second];
+    if (r < best) best = r;
+  }
+}
+
+std::vector<MatchRank> CodeSystemIndex::RankAll(const TextFilter& filter) const {
+  const std::string& f = filter.folded();
+  if (f.empty()) return std::vector<MatchRank>(concepts_.size(), MatchRank::kTextContains);
+  std::vector<MatchRank> ranks(concepts_.size(), MatchRank::kNone);
+  MarkPrefix(code_keys_, f, MatchRank::kCodePrefix, &ranks);
+  if (filter.may_be_pinyin()) {
+    MarkPrefix(initials_keys_, f, MatchRank::kInitialsPrefix, &ranks);
+    MarkPrefix(full_keys_, f, MatchRank::kPinyinPrefix, &ranks);
+  }
+  // Folded texts never hold '\n' (whitespace is removed), so a hit lies inside one key.
+  for (size_t pos = texts_.find(f); pos != std::string::npos; pos = texts_.find(f, pos + 1)) {
+    size_t k = size_t(std::upper_bound(text_starts_.begin(), text_starts_.end(), pos) - text_starts_.begin()) - 1;
+    MatchRank& best = ranks[text_owner_[k]];
+    if (best > MatchRank::kTextContains) best = MatchRank::kTextContains;
+    pos = k + 1 < text_starts_.size() ? text_starts_[k + 1] - 1 : texts_.size();
+  }
+  return ranks;
 }
 
 int CodeSystemIndex::Find(std::string_view code) const {
@@ -153,10 +200,10 @@ std::vector<int> CodeSystemIndex::Descendants(int index, bool include_self) cons
 
 std::vector<CodeSystemIndex::Match> CodeSystemIndex::Search(const TextFilter& filter,
                                                             const std::vector<int>* among) const {
+  std::vector<MatchRank> ranks = RankAll(filter);
   std::vector<Match> out;
   auto consider = [&](int i) {
-    MatchRank r = Rank(filter, concepts_[i]);
-    if (r != MatchRank::kNone) out.push_back({i, r});
+    if (ranks[i] != MatchRank::kNone) out.push_back({i, ranks[i]});
   };
   if (among != nullptr) {
     for (int i : *among) consider(i);

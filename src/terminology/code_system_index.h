@@ -94,6 +94,10 @@ class CodeSystemIndex {
   // include_self; each once, in concept order.
   std::vector<int> Descendants(int index, bool include_self) const;
 
+  // The rank of every concept for the filter (indexed like concepts()), from sorted key arrays
+  // and one scan of the concatenated texts rather than Rank() per concept.
+  std::vector<MatchRank> RankAll(const TextFilter& filter) const;
+
   struct Match {
     int concept_index;
     MatchRank rank;
@@ -105,11 +109,20 @@ class CodeSystemIndex {
  private:
   CodeSystemIndex() = default;
   void AddConcepts(const json::Array& list, int parent);
+  void BuildSearchArrays();
+  using KeyArray = std::vector<std::pair<std::string_view, int>>;  // sorted (key, concept)
+  static void MarkPrefix(const KeyArray& keys, std::string_view prefix, MatchRank rank,
+                         std::vector<MatchRank>* ranks);
 
   json::Value resource_;
   std::string url_, version_, name_, content_;
   std::vector<Concept> concepts_;
   std::unordered_map<std::string_view, int> by_code_;
+  // Views into concepts_ (not resized after Build).
+  KeyArray code_keys_, initials_keys_, full_keys_;
+  std::string texts_;                 // every text key, each followed by '\n'
+  std::vector<size_t> text_starts_;   // offset of each text key in texts_, ascending
+  std::vector<int> text_owner_;       // its concept
 };
 
 }  // namespace rhip::terminology

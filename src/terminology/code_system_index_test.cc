@@ -118,6 +118,20 @@ TEST(CodeSystemIndexTest, CodePrefixComesBeforeText) {
   EXPECT_EQ(got, (std::vector<std::string>{"I10", "I10-I15", "I10.x00", "I10.x00x002", "I10.x00x003"}));
 }
 
+// RankAll (sorted keys and a text scan) agrees with Rank concept by concept.
+TEST(CodeSystemIndexTest, RankAllAgreesWithRank) {
+  auto cs = Icd();
+  for (const char* f : {"", "gxy", "gx", "g", "gaoxueya", "i10", "I10.x00x002", "高血压", "高血壓",
+                        "血压", "压", "epilep", "xyz", "i", "1"}) {
+    TextFilter filter(f);
+    std::vector<MatchRank> all = cs->RankAll(filter);
+    ASSERT_EQ(all.size(), cs->concepts().size());
+    for (size_t i = 0; i < all.size(); ++i) {
+      EXPECT_EQ(all[i], Rank(filter, cs->concepts()[i])) << f << " on " << cs->concepts()[i].code;
+    }
+  }
+}
+
 TEST(CodeSystemIndexTest, RejectsOtherResources) {
   auto json = json::Parse(R"({"resourceType":"ValueSet"})");
   ASSERT_TRUE(json.ok());

@@ -4,6 +4,7 @@
 #include <deque>
 #include <functional>
 #include <regex>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -91,6 +92,7 @@ std::string_view DisplayIn(const Concept& c, std::string_view language) {
 
 // One code of an expansion. Views point into an index or into the Expander's own storage.
 struct Entry {
+  const CodeSystemIndex* cs = nullptr;  // the index `term` belongs to, if any
   std::string_view system;
   std::string_view version;
   const Concept* term = nullptr;
@@ -218,7 +220,7 @@ class Expander {
           out->push_back(Owned(system, version, *code, std::move(display)));
           continue;
         }
-        Entry e{cs->url(), cs->version(), &cs->concepts()[i], {}};
+        Entry e{cs, cs->url(), cs->version(), &cs->concepts()[i], {}};
         e.display = display.empty() ? std::string_view(e.term->display)
                                     : std::string_view(strings_.emplace_back(std::move(display)));
         out->push_back(e);
@@ -237,7 +239,7 @@ class Expander {
     for (size_t i = 0; i < mask.size(); ++i) {
       if (!mask[i]) continue;
       const Concept& c = cs->concepts()[i];
-      out->push_back({cs->url(), cs->version(), &c, c.display});
+      out->push_back({cs, cs->url(), cs->version(), &c, c.display});
     }
     return absl::OkStatus();
   }
@@ -404,9 +406,19 @@ absl::StatusOr<std::shared_ptr<const CodeSystemIndex>> TerminologyService::CodeS
   ASSIGN_OR_RETURN(json::Value cs, FindByUrl("CodeSystem", url, version, &found));
   entry.id = found.id;
   entry.version_id = found.version;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto same = by_resource_.find(entry.id);
+    if (same != by_resource_.end() && same->second.version_id == entry.version_id) {
+      entry.index = same->second.index;
+      cache_[key] = entry;
+      return entry.index;
+    }
+  }
   ASSIGN_OR_RETURN(entry.index, CodeSystemIndex::Build(std::move(cs)));
   std::lock_guard<std::mutex> lock(mu_);
   cache_[key] = entry;
+  by_resource_[entry.id] = entry;
   return entry.index;
 }
 
@@ -559,8 +571,18 @@ absl::StatusOr<json::Value> TerminologyService::Expand(const ExpandRequest& r) {
   std::vector<std::pair<MatchRank, size_t>> order;
   TextFilter filter(r.filter);
   order.reserve(entries.size());
+  // Codes of an indexed code system are ranked all at once (sorted keys, one text scan).
+  std::unordered_map<const CodeSystemIndex*, std::vector<MatchRank>> ranked;
   for (size_t i = 0; i < entries.size(); ++i) {
-    MatchRank rank = filter.empty() ? MatchRank::kExactCode : Rank(filter, *entries[i].term);
+    const Entry& e = entries[i];
+    MatchRank rank = MatchRank::kExactCode;
+    if (!filter.empty() && e.cs != nullptr) {
+      std::vector<MatchRank>& all = ranked[e.cs];
+      if (all.empty()) all = e.cs->RankAll(filter);
+      rank = all[size_t(e.term - e.cs->concepts().data())];
+    } else if (!filter.empty()) {
+      rank = Rank(filter, *e.term);
+    }
     if (rank != MatchRank::kNone) order.emplace_back(rank, i);
   }
   if (!filter.empty()) {

@@ -101,6 +101,8 @@ class TerminologyService {
   fhir::Repository* repository_;
   std::mutex mu_;
   std::unordered_map<std::string, CacheEntry> cache_;  // GUARDED_BY(mu_); key url|version
+  // The same stored version asked for as url and as url|version shares one index.
+  std::unordered_map<std::string, CacheEntry> by_resource_;  // GUARDED_BY(mu_); key id
 };
 
 }  // namespace rhip::terminology
