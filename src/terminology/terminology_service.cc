@@ -321,6 +321,58 @@ std::optional<bool> IsInactive(const Concept& c) {
   return std::nullopt;
 }
 
+// (system, version) when the ValueSet is exactly all codes of one code system.
+std::optional<std::pair<std::string, std::string>> WholeSystem(const json::Value& vs) {
+  const json::Value* compose = vs.Find("compose");
+  if (compose == nullptr || !compose->is_object()) return std::nullopt;
+  for (const auto& [k, v] : compose->as_object()) {
+    if (k != "include" && k != "inactive" && k != "lockedDate") return std::nullopt;
+  }
+  const json::Array* includes = ArrayAt(*compose, "include");
+  if (includes == nullptr || includes->size() != 1 || !includes->front().is_object()) return std::nullopt;
+  for (const auto& [k, v] : includes->front().as_object()) {
+    if (k != "system" && k != "version") return std::nullopt;
+  }
+  std::string system = StringAt(includes->front(), "system");
+  if (system.empty()) return std::nullopt;
+  return std::make_pair(system, StringAt(includes->front(), "version"));
+}
+
+// The ValueSet with its expansion: `page` holds the codes from `offset` of `total`.
+json::Value ExpansionAnswer(json::Value vs, const ExpandRequest& r, int64_t total, int64_t offset,
+                            const std::vector<Entry>& page) {
+  json::Object expansion;
+  // NewResourceId is 32 hex digits: written as a UUID (8-4-4-4-12) for urn:uuid.
+  std::string hex = NewResourceId();
+  expansion.Set("identifier", StrCat("urn:uuid:", hex.substr(0, 8), "-", hex.substr(8, 4), "-",
+                                     hex.substr(12, 4), "-", hex.substr(16, 4), "-", hex.substr(20)));
+  expansion.Set("timestamp", FormatInstant(Clock::Real().Now()));
+  expansion.Set("total", total);
+  if (r.offset) expansion.Set("offset", offset);
+  json::Array params;
+  if (!r.filter.empty()) params.push_back(Part("filter", "valueString", r.filter));
+  if (r.offset) params.push_back(Part("offset", "valueInteger", offset));
+  if (r.count) params.push_back(Part("count", "valueInteger", *r.count));
+  if (!r.display_language.empty()) params.push_back(Part("displayLanguage", "valueCode", r.display_language));
+  if (!params.empty()) expansion.Set("parameter", std::move(params));
+  json::Array contains;
+  for (const Entry& e : page) {
+    json::Object c;
+    c.Set("system", std::string(e.system));
+    if (!e.version.empty()) c.Set("version", std::string(e.version));
+    if (std::optional<bool> inactive = IsInactive(*e.term); inactive && *inactive) c.Set("inactive", true);
+    c.Set("code", e.term->code);
+    std::string_view display = r.display_language.empty() ? e.display : DisplayIn(*e.term, r.display_language);
+    if (display.empty()) display = e.display;
+    if (!display.empty()) c.Set("display", std::string(display));
+    contains.push_back(std::move(c));
+  }
+  if (!contains.empty()) expansion.Set("contains", std::move(contains));
+  vs.as_object().Erase("text");
+  vs.as_object().Set("expansion", std::move(expansion));
+  return vs;
+}
+
 }  // namespace
 
 absl::StatusOr<json::Value> TerminologyService::FindByUrl(std::string_view type,
@@ -524,9 +576,19 @@ absl::StatusOr<json::Value> TerminologyService::ValidateCodeInCodeSystem(const V
 absl::StatusOr<json::Value> TerminologyService::ValidateCodeInValueSet(const ValidateRequest& r) {
   if (r.codings.empty()) return MakeError(ErrorKind::kInvalid, "$validate-code needs code, coding or codeableConcept");
   ASSIGN_OR_RETURN(json::Value vs, ResolveValueSet(r.url, r.id, r.version));
-  Expander expander(this, [this](const std::string& url) { return ResolveValueSet(url, "", ""); });
   std::vector<Entry> entries;
-  RETURN_IF_ERROR(expander.Expand(vs, 0, &entries));
+  Expander expander(this, [this](const std::string& url) { return ResolveValueSet(url, "", ""); });
+  std::shared_ptr<const CodeSystemIndex> cs;  // keeps the entries' concepts alive
+  if (std::optional<std::pair<std::string, std::string>> whole = WholeSystem(vs)) {
+    // All of one code system: look the codes up in its index rather than listing it.
+    ASSIGN_OR_RETURN(cs, CodeSystem(whole->first, whole->second));
+    for (const CodedValue& v : r.codings) {
+      int i = v.system.empty() || v.system == cs->url() ? cs->Find(v.code) : -1;
+      if (i >= 0) entries.push_back({cs.get(), cs->url(), cs->version(), &cs->concepts()[i], cs->concepts()[i].display});
+    }
+  } else {
+    RETURN_IF_ERROR(expander.Expand(vs, 0, &entries));
+  }
   std::string vs_url = StringAt(vs, "url");
   std::string message;
   for (const CodedValue& v : r.codings) {
@@ -562,6 +624,36 @@ absl::StatusOr<json::Value> TerminologyService::Expand(const ExpandRequest& r) {
   }
   if (r.offset && *r.offset < 0) return MakeError(ErrorKind::kInvalid, "offset must not be negative");
   if (r.count && *r.count < 0) return MakeError(ErrorKind::kInvalid, "count must not be negative");
+  TextFilter filter(r.filter);
+  int64_t total = 0;
+  std::vector<Entry> page;  // the codes of this page, best first
+  auto page_bounds = [&](int64_t n) -> absl::StatusOr<std::pair<int64_t, int64_t>> {
+    total = n;
+    int64_t offset = std::min(r.offset.value_or(0), n);
+    int64_t count = r.count ? std::min(*r.count, n - offset) : n - offset;
+    if (!r.count && count > kMaxUnpagedExpansion) {
+      return MakeError(ErrorKind::kInvalid,
+                       StrCat("the expansion has ", n, " codes; page it with count and offset (at most ",
+                              kMaxUnpagedExpansion, " without count) or narrow it with filter "
+                              "(结果过多，请分页或过滤)"));
+    }
+    return std::make_pair(offset, offset + count);
+  };
+  std::optional<std::pair<std::string, std::string>> whole = WholeSystem(vs);
+  if (whole) {
+    // All of one code system (the ICD-10 picker): search its index directly instead of
+    // listing 45k codes first. Same order as the general path.
+    ASSIGN_OR_RETURN(std::shared_ptr<const CodeSystemIndex> cs, CodeSystem(whole->first, whole->second));
+    const std::vector<Concept>& concepts = cs->concepts();
+    std::vector<CodeSystemIndex::Match> matches;
+    if (!filter.empty()) matches = cs->Search(filter);
+    ASSIGN_OR_RETURN(auto bounds, page_bounds(filter.empty() ? int64_t(concepts.size()) : int64_t(matches.size())));
+    for (int64_t k = bounds.first; k < bounds.second; ++k) {
+      const Concept& c = concepts[filter.empty() ? size_t(k) : size_t(matches[k].concept_index)];
+      page.push_back({cs.get(), cs->url(), cs->version(), &c, c.display});
+    }
+    return ExpansionAnswer(std::move(vs), r, total, bounds.first, page);
+  }
   Expander expander(this, [this](const std::string& url) { return ResolveValueSet(url, "", ""); });
   std::vector<Entry> entries;
   RETURN_IF_ERROR(expander.Expand(vs, 0, &entries));
@@ -569,7 +661,6 @@ absl::StatusOr<json::Value> TerminologyService::Expand(const ExpandRequest& r) {
   // Text filter, ranked (code, initials, pinyin, text); an expansion without one keeps the
   // compose order.
   std::vector<std::pair<MatchRank, size_t>> order;
-  TextFilter filter(r.filter);
   order.reserve(entries.size());
   // Codes of an indexed code system are ranked all at once (sorted keys, one text scan).
   std::unordered_map<const CodeSystemIndex*, std::vector<MatchRank>> ranked;
@@ -594,47 +685,9 @@ absl::StatusOr<json::Value> TerminologyService::Expand(const ExpandRequest& r) {
              TieBreakLength(b.first, eb.term->code, eb.display);
     });
   }
-  int64_t total = int64_t(order.size());
-  int64_t offset = std::min(r.offset.value_or(0), total);
-  int64_t count = r.count ? std::min(*r.count, total - offset) : total - offset;
-  if (!r.count && count > kMaxUnpagedExpansion) {
-    return MakeError(ErrorKind::kInvalid,
-                     StrCat("the expansion has ", total, " codes; page it with count and offset (at most ",
-                            kMaxUnpagedExpansion, " without count) or narrow it with filter "
-                            "(结果过多，请分页或过滤)"));
-  }
-
-  json::Object expansion;
-  // NewResourceId is 32 hex digits: written as a UUID (8-4-4-4-12) for urn:uuid.
-  std::string hex = NewResourceId();
-  expansion.Set("identifier", StrCat("urn:uuid:", hex.substr(0, 8), "-", hex.substr(8, 4), "-",
-                                     hex.substr(12, 4), "-", hex.substr(16, 4), "-", hex.substr(20)));
-  expansion.Set("timestamp", FormatInstant(Clock::Real().Now()));
-  expansion.Set("total", total);
-  if (r.offset) expansion.Set("offset", offset);
-  json::Array params;
-  if (!r.filter.empty()) params.push_back(Part("filter", "valueString", r.filter));
-  if (r.offset) params.push_back(Part("offset", "valueInteger", offset));
-  if (r.count) params.push_back(Part("count", "valueInteger", *r.count));
-  if (!r.display_language.empty()) params.push_back(Part("displayLanguage", "valueCode", r.display_language));
-  if (!params.empty()) expansion.Set("parameter", std::move(params));
-  json::Array contains;
-  for (int64_t k = offset; k < offset + count; ++k) {
-    const Entry& e = entries[order[k].second];
-    json::Object c;
-    c.Set("system", std::string(e.system));
-    if (!e.version.empty()) c.Set("version", std::string(e.version));
-    if (std::optional<bool> inactive = IsInactive(*e.term); inactive && *inactive) c.Set("inactive", true);
-    c.Set("code", e.term->code);
-    std::string_view display = r.display_language.empty() ? e.display : DisplayIn(*e.term, r.display_language);
-    if (display.empty()) display = e.display;
-    if (!display.empty()) c.Set("display", std::string(display));
-    contains.push_back(std::move(c));
-  }
-  if (!contains.empty()) expansion.Set("contains", std::move(contains));
-  vs.as_object().Erase("text");
-  vs.as_object().Set("expansion", std::move(expansion));
-  return vs;
+  ASSIGN_OR_RETURN(auto bounds, page_bounds(int64_t(order.size())));
+  for (int64_t k = bounds.first; k < bounds.second; ++k) page.push_back(entries[order[k].second]);
+  return ExpansionAnswer(std::move(vs), r, total, bounds.first, page);
 }
 
 absl::StatusOr<json::Value> TerminologyService::Translate(const TranslateRequest& r) {

@@ -247,6 +247,12 @@ TEST_P(TerminologyTest, Icd10LoadedByTheCliIsSearchedByPinyin) {
   json::Value lookup = GetOk("/fhir/CodeSystem/$lookup?system=" + Q("https://rhip.cn/fhir/CodeSystem/icd-10-cn") + "&code=I10");
   EXPECT_EQ(Properties(lookup, "parent"), std::vector<std::string>{"I10-I15"});
   EXPECT_EQ(Param(lookup, "display"), "特发性(原发性)高血压");
+  const std::string validate = "/fhir/ValueSet/$validate-code?url=" + Q("https://rhip.cn/fhir/ValueSet/icd-10-cn") +
+                               "&system=" + Q("https://rhip.cn/fhir/CodeSystem/icd-10-cn");
+  json::Value valid = GetOk(validate + "&code=" + Q("A17.000+G01*"));
+  EXPECT_EQ(Param(valid, "result"), "true");
+  EXPECT_EQ(Param(valid, "display"), "结核性脑膜炎");
+  EXPECT_EQ(Param(GetOk(validate + "&code=I10.x99"), "result"), "false");
   // The whole system is too big to answer without count.
   EXPECT_EQ(client().Get(expand).status, 400);
   // Loading again updates the same resources.
