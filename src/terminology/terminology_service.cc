@@ -262,10 +262,11 @@ class Expander {
       if (op == "is-not-a") {
         for (char& k : keep) k = !k;
       }
-    } else if (on_code && (op == "=" || op == "in")) {
-      for (absl::string_view code : absl::StrSplit(ToAbsl(value), op == "in" ? ',' : '\0')) {
-        int i = cs.Find(ToStd(code));
-        if (i >= 0) keep[i] = 1;
+    } else if (on_code && op == "=") {
+      if (int i = cs.Find(value); i >= 0) keep[i] = 1;
+    } else if (on_code && op == "in") {
+      for (absl::string_view code : absl::StrSplit(ToAbsl(value), ',')) {
+        if (int i = cs.Find(ToStd(code)); i >= 0) keep[i] = 1;
       }
     } else if (on_code && op == "regex") {
       std::regex re;
