@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/json.h"
@@ -19,9 +20,18 @@ struct OperationCall {
   const json::Value* body;     // the POSTed resource (normally Parameters); null for GET
 };
 
+// One operation a handler serves, for the CapabilityStatement.
+struct OperationInfo {
+  std::string_view type;        // "ValueSet"
+  std::string_view name;        // "expand" (without $)
+  std::string_view definition;  // OperationDefinition canonical
+};
+
 class OperationHandler {
  public:
   virtual ~OperationHandler() = default;
+  // What it serves, listed in GET /fhir/metadata.
+  virtual std::vector<OperationInfo> Operations() const = 0;
   // Whether this handler implements `name` on `type`. Thread-safe.
   virtual bool Serves(std::string_view type, std::string_view name) const = 0;
   // The operation's answer (200), or an error that becomes an OperationOutcome.

@@ -726,8 +726,12 @@ std::vector<std::string> SplitPath(std::string_view path) {
 
 RestHandler::RestHandler(Repository* repository, RestOptions options)
     : repository_(repository), options_(std::move(options)) {
+  std::vector<OperationInfo> operations;
+  for (const OperationHandler* op : options_.operations) {
+    for (const OperationInfo& info : op->Operations()) operations.push_back(info);
+  }
   capability_statement_ = json::Serialize(
-      BuildCapabilityStatement(options_.software_version, options_.public_base_url));
+      BuildCapabilityStatement(options_.software_version, options_.public_base_url, operations));
 }
 
 net::HttpResponse RestHandler::Handle(const net::HttpRequest& request,

@@ -102,10 +102,19 @@ class Inputs {
 
 }  // namespace
 
+std::vector<fhir::OperationInfo> TerminologyOperations::Operations() const {
+  return {{"CodeSystem", "lookup", "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup"},
+          {"CodeSystem", "validate-code", "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code"},
+          {"ValueSet", "expand", "http://hl7.org/fhir/OperationDefinition/ValueSet-expand"},
+          {"ValueSet", "validate-code", "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code"},
+          {"ConceptMap", "translate", "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate"}};
+}
+
 bool TerminologyOperations::Serves(std::string_view type, std::string_view name) const {
-  if (type == "CodeSystem") return name == "$lookup" || name == "$validate-code";
-  if (type == "ValueSet") return name == "$expand" || name == "$validate-code";
-  if (type == "ConceptMap") return name == "$translate";
+  if (!name.starts_with("$")) return false;
+  for (const fhir::OperationInfo& op : Operations()) {
+    if (op.type == type && op.name == name.substr(1)) return true;
+  }
   return false;
 }
 

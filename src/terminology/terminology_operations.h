@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "fhir/operation_handler.h"
 #include "terminology/terminology_service.h"
@@ -16,6 +17,7 @@ class TerminologyOperations : public fhir::OperationHandler {
   // REQUIRES: service outlives this.
   explicit TerminologyOperations(TerminologyService* service) : service_(service) {}
 
+  std::vector<fhir::OperationInfo> Operations() const override;
   bool Serves(std::string_view type, std::string_view name) const override;
   absl::StatusOr<json::Value> Run(const fhir::OperationCall& call) const override;
 

@@ -105,6 +105,10 @@ TEST_P(TerminologyTest, InstalledValueSetsArePresent) {
                           "&code=F");
   EXPECT_EQ(Param(bad, "result"), "false");
   EXPECT_NE(Param(bad, "message"), "");
+  // The CapabilityStatement names the operations.
+  std::string metadata = client().Get("/fhir/metadata").body;
+  EXPECT_NE(metadata.find(R"({"name":"expand","definition":"http://hl7.org/fhir/OperationDefinition/ValueSet-expand"})"),
+            std::string::npos);
   // A restart installs nothing twice: the ValueSet keeps its version.
   json::Value before = GetOk("/fhir/ValueSet/gb-3304");
   Restart();
