@@ -27,6 +27,8 @@
 #include "security/session_service.h"
 #include "security/token_endpoint.h"
 #include "security/token_service.h"
+#include "terminology/terminology_operations.h"
+#include "terminology/terminology_service.h"
 
 namespace rhip::app {
 
@@ -72,6 +74,8 @@ class HttpServices {
   registry::OrganizationTree org_tree_;
   // Organization/{id}/$ancestors and $descendants.
   registry::OrganizationTreeOperations org_operations_;
+  terminology::TerminologyService terminology_;
+  terminology::TerminologyOperations terminology_operations_;
   fhir::RestHandler rest_;
   fhir::bulk::BulkService bulk_;
   fhir::bulk::BulkRestHandler bulk_rest_;

@@ -11,6 +11,7 @@
 #include "app/import_command.h"
 #include "app/mpi_command.h"
 #include "app/serve_command.h"
+#include "app/terminology_command.h"
 #include "app/validate_command.h"
 #include "app/version.h"
 
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
   rhip::app::AddMpiCommand(app, &mpi);
   rhip::app::RegionConfig region;
   rhip::app::AddRegionCommand(app, &region);
+  rhip::app::TerminologyConfig terminology;
+  rhip::app::AddTerminologyCommand(app, &terminology);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("mpi")) return rhip::app::RunMpi(app, mpi);
   if (app.got_subcommand("region")) return rhip::app::RunRegion(region);
   if (app.got_subcommand("validate")) return rhip::app::RunValidate(validate);
+  if (app.got_subcommand("terminology")) return rhip::app::RunTerminology(terminology);
   if (std::optional<int> code = rhip::app::RunIdentityCommands(identity)) return *code;
   return 2;
 }

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "terminology/install.h"
 
 namespace rhip::app {
 
@@ -35,6 +36,12 @@ absl::StatusOr<Store> OpenStore(const std::string& data_dir, const std::string& 
   }
   store.patient_index = *std::move(index);
   store.repository->AddWriteInterceptor("Patient", store.patient_index.get());
+  // A new store, or one from a binary with other built-in content, gets this binary's.
+  absl::StatusOr<terminology::InstallResult> installed =
+      terminology::InstallBuiltinTerminology(store.database.get(), store.repository.get());
+  if (!installed.ok()) {
+    return MakeError(KindOf(installed.status()), ToStd(installed.status().message()));
+  }
   return store;
 }
 

@@ -20,8 +20,9 @@ struct Store {
 };
 
 // Creates data_dir when missing, opens (and migrates) the database — PostgreSQL at db_url, or
-// SQLite in data_dir when db_url is empty — and builds the repository on it, with the master
-// patient index plugged into its Patient writes. The error
+// SQLite in data_dir when db_url is empty — builds the repository on it, with the master patient
+// index plugged into its Patient writes, and installs the built-in terminology when the store lacks
+// this binary's version (terminology/install.h). The error
 // message is ready for "rhip COMMAND: " in front of it.
 absl::StatusOr<Store> OpenStore(const std::string& data_dir, const std::string& db_url);
 

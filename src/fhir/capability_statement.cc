@@ -60,7 +60,8 @@ json::Value AuditEventResource() {
 
 }  // namespace
 
-json::Value BuildCapabilityStatement(std::string_view software_version, std::string_view base_url) {
+json::Value BuildCapabilityStatement(std::string_view software_version, std::string_view base_url,
+                                     const std::vector<OperationInfo>& operations) {
   json::Array resources;
   for (std::string_view type : StructureModel::R4().ResourceTypeNames()) {
     json::Object r;
@@ -82,6 +83,15 @@ json::Value BuildCapabilityStatement(std::string_view software_version, std::str
     r.Set("searchInclude", json::Array{json::Value("*")});
     r.Set("searchRevInclude", json::Array{json::Value("*")});
     r.Set("searchParam", SearchParams(type));
+    json::Array ops;
+    for (const OperationInfo& op : operations) {
+      if (op.type != type) continue;
+      json::Object o;
+      o.Set("name", op.name);
+      o.Set("definition", op.definition);
+      ops.push_back(std::move(o));
+    }
+    if (!ops.empty()) r.Set("operation", std::move(ops));
     resources.emplace_back(std::move(r));
   }
   json::Object rest;

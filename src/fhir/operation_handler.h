@@ -1,37 +1,42 @@
-// FHIR operations that modules above fhir/ implement (DESIGN.md layering: the registry's
-// Organization/{id}/$descendants, terminology's ValueSet/$expand, ...). app/ registers each
-// handler in RestOptions::operations; the REST handler routes [type]/$name and
-// [type]/[id]/$name to it after authorization, and answers with the returned resource.
+// Extension point for FHIR operations implemented above fhir/ (terminology's $lookup, $expand,
+// ...): app/ hands the RestHandler a list of handlers, and the dispatcher calls the first one
+// that serves [type]/$name or [type]/[id]/$name before its own routes.
 #pragma once
 
-#include <map>
-#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/json.h"
-#include "fhir/search/search_request.h"
-#include "net/http_message.h"
+#include "fhir/search_query.h"
 
 namespace rhip::fhir {
 
 struct OperationCall {
-  std::string_view type;              // resource type of the route
-  std::string_view id;                // empty for a type-level call
-  std::string_view name;              // with the '$'
-  const search::QueryParams& params;  // decoded query parameters
-  const net::HttpRequest& http;       // method and body
+  std::string_view type;       // the resource type in the path
+  std::string_view id;         // instance-level call, or empty
+  std::string_view name;       // "$expand"
+  const QueryParams& query;    // decoded URL parameters
+  const json::Value* body;     // the POSTed resource (normally Parameters); null for GET
+};
+
+// One operation a handler serves, for the CapabilityStatement.
+struct OperationInfo {
+  std::string_view type;        // "ValueSet"
+  std::string_view name;        // "expand" (without $)
+  std::string_view definition;  // OperationDefinition canonical
 };
 
 class OperationHandler {
  public:
   virtual ~OperationHandler() = default;
-  // The response resource (Parameters, Bundle, ...), sent with 200. Errors map to
-  // OperationOutcome as everywhere (core/error.h kinds). Thread-safe.
-  virtual absl::StatusOr<json::Value> Invoke(const OperationCall& call) const = 0;
+  // What it serves, listed in GET /fhir/metadata.
+  virtual std::vector<OperationInfo> Operations() const = 0;
+  // Whether this handler implements `name` on `type`. Thread-safe.
+  virtual bool Serves(std::string_view type, std::string_view name) const = 0;
+  // The operation's answer (200), or an error that becomes an OperationOutcome.
+  // Thread-safe.
+  virtual absl::StatusOr<json::Value> Run(const OperationCall& call) const = 0;
 };
-
-// Handlers by "Type/$name", e.g. "Organization/$descendants". Not owned.
-using OperationHandlers = std::map<std::string, const OperationHandler*, std::less<>>;
 
 }  // namespace rhip::fhir

@@ -94,7 +94,11 @@ std::vector<AccessNeed> RequiredAccess(const net::HttpRequest& request, std::str
     }
   }
   if (seg[0].starts_with("_") || seg[0].starts_with("$")) return {{"*", read || seg[0] == "_search" ? 's' : 'r'}};
-  if (seg.back() == "$validate") return {{seg[0], 'r'}};
+  // Operations that only read, whether called with GET or POST (R4 operationslist.html).
+  if (seg.back() == "$validate" || seg.back() == "$lookup" || seg.back() == "$validate-code" ||
+      seg.back() == "$expand" || seg.back() == "$translate" || seg.back() == "$subsumes") {
+    return {{seg[0], 'r'}};
+  }
   // Compartment search: Patient/{id}/Observation reads the patient and searches the type.
   // (An instance operation, Organization/{id}/$descendants, reads the type.)
   if (seg.size() == 3 && read && !seg[2].starts_with("_") && !seg[2].starts_with("$")) {

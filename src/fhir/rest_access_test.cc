@@ -37,6 +37,11 @@ TEST(RestAccessTest, TypeAndInteraction) {
   // An instance operation of another module (operation_handler.h) reads its type; it is no
   // compartment search of a type named "$descendants".
   EXPECT_EQ(Needs("GET", "/fhir/Organization/o1/$descendants"), (V{{"Organization", 'r'}}));
+  // Terminology operations read, also when their Parameters come in a POST body.
+  EXPECT_EQ(Needs("POST", "/fhir/ValueSet/$expand"), (V{{"ValueSet", 'r'}}));
+  EXPECT_EQ(Needs("GET", "/fhir/ValueSet/vs1/$validate-code"), (V{{"ValueSet", 'r'}}));
+  EXPECT_EQ(Needs("POST", "/fhir/CodeSystem/$lookup"), (V{{"CodeSystem", 'r'}}));
+  EXPECT_EQ(Needs("POST", "/fhir/ConceptMap/$translate"), (V{{"ConceptMap", 'r'}}));
 }
 
 TEST(RestAccessTest, BundleEntriesAreCheckedOneByOne) {

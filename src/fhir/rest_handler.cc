@@ -1,6 +1,7 @@
 #include "fhir/rest_handler.h"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "fhir/capability_statement.h"
 #include "fhir/http_util.h"
 #include "fhir/model/structure_model.h"
+#include "fhir/operation_handler.h"
 #include "fhir/operation_outcome.h"
 #include "fhir/patch/patch.h"
 #include "fhir/personal_data_access.h"
@@ -127,8 +129,8 @@ int HistoryStatus(const StoredResource& r) {
 class Dispatcher {
  public:
   Dispatcher(Repository* repo, const Request& req, RequestAccess& access,
-             const OperationHandlers& operations)
-      : repo_(repo), req_(req), access_(access), operations_(operations) {}
+             const std::vector<const OperationHandler*>& operations)
+      : repo_(repo), req_(req), operations_(operations), access_(access) {}
 
   absl::StatusOr<net::HttpResponse> Run(const std::string& capability_statement) {
     const auto& seg = req_.segments;
@@ -160,6 +162,11 @@ class Dispatcher {
     if (!StructureModel::R4().IsResourceType(type)) {
       return MakeError(ErrorKind::kNotFound, StrCat("unknown resource type '", type, "'"));
     }
+    if ((seg.size() == 2 || seg.size() == 3) && seg.back().starts_with("$")) {
+      for (const OperationHandler* op : operations_) {
+        if (op->Serves(type, seg.back())) return RunOperation(*op);
+      }
+    }
     if (seg.size() == 1) {
       if (m == "GET") return Search(type);
       if (m == "POST") return Create(type);
@@ -174,16 +181,6 @@ class Dispatcher {
     if (seg.size() == 2 && seg[1] == "_search") {
       if (m != "POST") return MethodNotAllowed();
       return Search(type);
-    }
-    if ((seg.size() == 2 || seg.size() == 3) && seg.back().starts_with("$")) {
-      auto op = operations_.find(StrCat(type, "/", seg.back()));
-      if (op != operations_.end()) {
-        std::string_view id = seg.size() == 3 ? std::string_view(seg[1]) : std::string_view();
-        if (!id.empty()) access_.Touched(type, seg[1]);
-        ASSIGN_OR_RETURN(json::Value result,
-                         op->second->Invoke({type, id, seg.back(), params_, req_.http}));
-        return FhirJsonResponse(200, json::Serialize(result));
-      }
     }
     const std::string& id = seg[1];
     if (seg.size() == 2) {
@@ -479,6 +476,26 @@ class Dispatcher {
     return FhirJsonResponse(200, json::Serialize(outcome));
   }
 
+  // [type]/$name and [type]/[id]/$name served by a plugged-in handler: GET with URL
+  // parameters, or POST with a body (normally Parameters).
+  absl::StatusOr<net::HttpResponse> RunOperation(const OperationHandler& op) {
+    const std::string& m = req_.http.method;
+    if (m != "GET" && m != "POST") return MethodNotAllowed();
+    const auto& seg = req_.segments;
+    std::optional<json::Value> body;
+    if (m == "POST") {
+      ASSIGN_OR_RETURN(body, ParseBody(req_.http));
+    }
+    OperationCall call{.type = seg[0],
+                       .id = seg.size() == 3 ? std::string_view(seg[1]) : std::string_view(),
+                       .name = seg.back(),
+                       .query = params_,
+                       .body = body ? &*body : nullptr};
+    if (!call.id.empty()) access_.Touched(call.type, call.id);
+    ASSIGN_OR_RETURN(json::Value result, op.Run(call));
+    return FhirJsonResponse(200, json::Serialize(result));
+  }
+
   // GET [type]?..., POST [type]/_search, GET /fhir?... (system), Patient/[id]/[type]?...
   // (compartment) and Patient/[id]/$everything.
   absl::StatusOr<net::HttpResponse> Search(const std::string& type,
@@ -689,8 +706,8 @@ class Dispatcher {
 
   Repository* repo_;
   const Request& req_;
+  const std::vector<const OperationHandler*>& operations_;
   RequestAccess& access_;
-  const OperationHandlers& operations_;
   QueryParams params_;
 };
 
@@ -710,8 +727,12 @@ std::vector<std::string> SplitPath(std::string_view path) {
 
 RestHandler::RestHandler(Repository* repository, RestOptions options)
     : repository_(repository), options_(std::move(options)) {
+  std::vector<OperationInfo> operations;
+  for (const OperationHandler* op : options_.operations) {
+    for (const OperationInfo& info : op->Operations()) operations.push_back(info);
+  }
   capability_statement_ = json::Serialize(
-      BuildCapabilityStatement(options_.software_version, options_.public_base_url));
+      BuildCapabilityStatement(options_.software_version, options_.public_base_url, operations));
 }
 
 net::HttpResponse RestHandler::Handle(const net::HttpRequest& request,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "fhir/operation_handler.h"
 #include "fhir/repository.h"
@@ -16,7 +17,9 @@ struct RestOptions {
   // Absolute base URL for fullUrl and Location; empty derives it from the Host header.
   std::string public_base_url;
   std::string software_version;
-  OperationHandlers operations;  // [type]/$name and [type]/[id]/$name routes of other modules
+  // Operations served by other modules (terminology's $expand, ...), asked in order before
+  // the built-in routes. REQUIRES: each outlives the handler.
+  std::vector<const OperationHandler*> operations;
 };
 
 class RestHandler {

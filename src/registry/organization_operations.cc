@@ -41,9 +41,17 @@ json::Value Parameters(const std::vector<OrgUnit>& units) {
 
 }  // namespace
 
-absl::StatusOr<json::Value> OrganizationTreeOperations::Invoke(
-    const fhir::OperationCall& call) const {
-  if (call.http.method != "GET" && call.http.method != "HEAD") {
+std::vector<fhir::OperationInfo> OrganizationTreeOperations::Operations() const {
+  return {{"Organization", "ancestors", "https://rhip.cn/fhir/OperationDefinition/Organization-ancestors"},
+          {"Organization", "descendants", "https://rhip.cn/fhir/OperationDefinition/Organization-descendants"}};
+}
+
+bool OrganizationTreeOperations::Serves(std::string_view type, std::string_view name) const {
+  return type == "Organization" && (name == kAncestorsOperation || name == kDescendantsOperation);
+}
+
+absl::StatusOr<json::Value> OrganizationTreeOperations::Run(const fhir::OperationCall& call) const {
+  if (call.body != nullptr) {
     return MakeError(ErrorKind::kMethodNotAllowed, StrCat(call.name, " is called with GET"));
   }
   if (call.type != "Organization" || call.id.empty()) {
@@ -52,7 +60,7 @@ absl::StatusOr<json::Value> OrganizationTreeOperations::Invoke(
         StrCat(call.name, " is an operation on one Organization: Organization/{id}/", call.name));
   }
   int depth = 0;
-  for (const auto& [key, value] : call.params) {
+  for (const auto& [key, value] : call.query) {
     if (key == "depth" && call.name == kDescendantsOperation) {
       if (!absl::SimpleAtoi(ToAbsl(value), &depth) || depth < 1 || depth > 100) {
         return MakeError(ErrorKind::kInvalid, "depth must be a whole number from 1 to 100");

@@ -120,7 +120,10 @@ TEST_P(BulkDataTest, SystemExportRoundTripWithTypeAndSince) {
   EXPECT_EQ(all["Observation"], (std::set<std::string>{"o1", "o2"}));
   EXPECT_EQ(all["Practitioner"], (std::set<std::string>{"d1"}));
   EXPECT_EQ(all["Person"].size(), 3u);  // each Patient's golden record (docs/MPI.md)
-  EXPECT_EQ(all.size(), 4u);
+  // And the terminology every store is created with (terminology/install.h).
+  EXPECT_EQ(all["ValueSet"].count("gb-3304"), 1u);
+  EXPECT_EQ(all["CodeSystem"].count("gb-3304"), 1u);
+  EXPECT_EQ(all.size(), 6u);
   ASSERT_NE(manifest.FindString("request"), nullptr);
   EXPECT_NE(manifest.FindString("request")->find("/fhir/$export"), std::string::npos);
 
@@ -264,7 +267,8 @@ TEST(BulkExportFilesTest, OutputIsSplitAtTheSizeLimit) {
     ASSERT_EQ(client.Send("PUT", "/fhir/Patient/" + id, R"({"resourceType":"Patient","id":")" + id + R"("})",
                           {{"Content-Type", "application/fhir+json"}}).status, 201);
   }
-  // Patients only: each also has a golden-record Person (docs/MPI.md).
+  // Patients only: each also has a golden-record Person (docs/MPI.md), and the store holds its
+  // built-in terminology, resources bigger than the limit.
   HttpResult kick = client.Send("GET", "/fhir/$export?_type=Patient", "", {{"Prefer", kAsync}});
   ASSERT_EQ(kick.status, 202);
   HttpResult done;

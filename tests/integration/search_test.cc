@@ -566,7 +566,7 @@ TEST_P(SearchTest, ReindexRebuildsTheIndex) {
     auto database = db::Database::Open(options);
     ASSERT_TRUE(database.ok()) << database.status();
     // As if the definitions had changed, half way through an earlier reindex.
-    ASSERT_TRUE((*database)->Write([](db::Session& s) -> absl::Status {
+    ASSERT_TRUE((*database)->Write([&](db::Session& s) -> absl::Status {
       for (const char* t : {"sp_string", "sp_token", "sp_date", "sp_number", "sp_reference", "sp_uri",
                             "sp_composite"}) {
         auto r = s.Execute(std::string("DELETE FROM ") + t);
@@ -574,7 +574,12 @@ TEST_P(SearchTest, ReindexRebuildsTheIndex) {
       }
       auto r = s.Execute("UPDATE search_meta SET value = 'old' WHERE name = 'digest'");
       if (!r.ok()) return r.status();
-      return s.Execute("INSERT INTO search_meta (name, value) VALUES ('reindex_after_rk', '2')").status();
+      // Done up to the second seeded resource (the store starts with its built-in terminology).
+      auto rk = s.Query("SELECT rk FROM resource WHERE type = 'Patient' AND id = :id", {{"id", zhang_}});
+      if (!rk.ok()) return rk.status();
+      if (rk->empty()) return absl::NotFoundError("no seeded Patient");
+      return s.Execute("INSERT INTO search_meta (name, value) VALUES ('reindex_after_rk', :rk)",
+                       {{"rk", std::to_string((*rk)[0].Int(0))}}).status();
     }).ok());
   }
   std::vector<std::string> args = {"reindex", "--data", data_dir()};

@@ -18,22 +18,6 @@
 namespace rhip::testing {
 namespace {
 
-// Everything but RFC 3986 unreserved characters percent-encoded, so payloads reach the server
-// byte for byte (NUL included).
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
 std::string Replace(std::string text, std::string_view hole, std::string_view with) {
   text.replace(text.find(hole), hole.size(), with);
   return text;

@@ -27,6 +27,20 @@ bool WriteAll(int fd, const std::string& s) {
 
 }  // namespace
 
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
 std::string HttpResult::Header(const std::string& name) const {
   for (const auto& [k, v] : headers) {
     if (EqualsIgnoreCase(k, name)) return v;

@@ -3,10 +3,15 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace rhip::testing {
+
+// Everything but RFC 3986 unreserved characters percent-encoded, so query values (payloads,
+// UTF-8 text, URLs) reach the server byte for byte (NUL included).
+std::string PercentEncode(std::string_view s);
 
 struct HttpResult {
   int status = 0;  // 0 when the connection failed

