@@ -25,7 +25,7 @@ namespace {
 
 constexpr char kResidentIdSystem[] = "urn:oid:2.16.156.10011.1.3";
 constexpr char kResidentId[] = "110101199003071241";  // valid (users registering residents get a 422 otherwise)
-constexpr char kMaskedResidentId[] = "1101**********1234";
+constexpr char kMaskedResidentId[] = "1101**********1241";
 constexpr char kPhone[] = "13812345678";
 constexpr char kMaskedPhone[] = "138****5678";
 constexpr char kWholeRegion[] = "*";

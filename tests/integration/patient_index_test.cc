@@ -753,6 +753,7 @@ TEST_P(PatientIndexTest, BulkLoadedPatientsAreMatched) {
 }
 
 TEST_P(PatientIndexTest, UsersRegisteringResidentsGetIdErrorsSystemsDataIsKept) {
+  RegisterResidents();  // and the org units
   const WebUser doctor = LoginUser("reg_doctor", "doctor", org_x_);
   ASSERT_FALSE(doctor.cookie.empty());
   // 110101199003074514 is valid; the last character mistyped.
