@@ -212,6 +212,19 @@ class StoredNameFrequencies final : public mpi::TermFrequencies {
   mutable std::map<std::string, double, std::less<>> cache_;
 };
 
+// A duplicate retired by a merge (active false, link replaced-by): no candidate for matching.
+bool IsRetired(const json::Value& patient) {
+  const json::Value* active = patient.Find("active");
+  if (active == nullptr || !active->is_bool() || active->as_bool()) return false;
+  const json::Value* links = patient.Find("link");
+  if (links == nullptr || !links->is_array()) return false;
+  for (const json::Value& l : links->as_array()) {
+    const std::string* type = l.is_object() ? l.FindString("type") : nullptr;
+    if (type != nullptr && *type == "replaced-by") return true;
+  }
+  return false;
+}
+
 // A resident-ID problem of data kept as given (registration refuses these before they get here).
 std::string IdFlag(std::string_view resident_id, Micros now) {
   if (resident_id.empty()) return "";
@@ -524,6 +537,7 @@ struct PatientIndex::Impl {
     IndexedRecord rec;
     rec.patient_id = written.id;
     rec.fields = ExtractPatientFields(patient);
+    const bool retired = IsRetired(patient);
     rec.id_flag = IdFlag(rec.fields.resident_id, tx.now());
     rec.updated = tx.now();
     mpi::PersonRecord normalized = mpi::Normalize(rec.fields.View());
@@ -537,7 +551,7 @@ struct PatientIndex::Impl {
       if (members.size() > 1) {
         // An update keeps the links it has: changing them is a steward's decision.
         RETURN_IF_ERROR(SaveRecord(s, rec, normalized.full));
-        RETURN_IF_ERROR(SaveKeys(s, rec.patient_id, mpi::BlockingKeys(normalized)));
+        RETURN_IF_ERROR(SaveKeys(s, rec.patient_id, retired ? std::vector<int64_t>{} : mpi::BlockingKeys(normalized)));
         return WriteGolden(tx, rec.person_id);
       }
     }
@@ -631,12 +645,17 @@ struct PatientIndex::Impl {
     RETURN_IF_ERROR(CountRecords(s, 0).status());
     ASSIGN_OR_RETURN(IndexedRecord a, RequireRecord(s, patient));
     ASSIGN_OR_RETURN(std::vector<IndexedRecord> members, Members(s, a.person_id));
-    if (members.size() < 2) {
+    if (undo_of != 0) {
+      // An unmerge separates the pair it joined (the target may have been unlinked or deleted
+      // since, leaving the source alone: it still gets its own Person back).
+      RETURN_IF_ERROR(MarkDistinct(s, a.patient_id, other_id));
+    } else if (members.size() < 2) {
       return MakeError(ErrorKind::kUnprocessable,
                        StrCat("Patient/", a.patient_id, " is not linked with another Patient"));
-    }
-    for (const IndexedRecord& m : members) {
-      if (m.patient_id != a.patient_id) RETURN_IF_ERROR(MarkDistinct(s, a.patient_id, m.patient_id));
+    } else {
+      for (const IndexedRecord& m : members) {
+        if (m.patient_id != a.patient_id) RETURN_IF_ERROR(MarkDistinct(s, a.patient_id, m.patient_id));
+      }
     }
     return Move(tx, a, NewResourceId(),
                 {.actor = who.actor, .action = undo_of ? "unmerge" : "unlink",
@@ -814,14 +833,19 @@ absl::StatusOr<LinkEvent> PatientIndex::Merge(std::string_view source, std::stri
       return MakeError(ErrorKind::kUnprocessable,
                        StrCat("Patient/", source, " is inactive (merged already?)"));
     }
-    ASSIGN_OR_RETURN(LinkEvent out, impl_->DoLink(tx, source, target, who, "merge"));
+    // The Patients are written first: their rows lock before the index does, in the order every
+    // Patient write takes them (PostgreSQL would otherwise deadlock two crossing writes).
     json::Value retired = WithLink(src_json, target, "replaced-by");
     retired.as_object().Set("active", false);
-    RETURN_IF_ERROR(tx.Put(retired).status());
+    ASSIGN_OR_RETURN(fhir::StoredResource written, tx.Put(retired));
+    if (written.version != src.version + 1) {
+      return MakeError(ErrorKind::kConflict, StrCat("Patient/", source, " changed during the merge; retry"));
+    }
+    RETURN_IF_ERROR(tx.Put(WithLink(tgt_json, source, "replaces")).status());
+    ASSIGN_OR_RETURN(LinkEvent out, impl_->DoLink(tx, source, target, who, "merge"));
     // A retired duplicate is no candidate for new registrations: its blocking keys go (unmerge
     // puts them back). It stays in the Person, so PIX still lists its identifiers.
     RETURN_IF_ERROR(SaveKeys(tx.session(), source, {}));
-    RETURN_IF_ERROR(tx.Put(WithLink(tgt_json, source, "replaces")).status());
     // The source as it was, for unmerge.
     json::Object detail;
     detail.Set("source", std::move(src_json));
@@ -856,7 +880,13 @@ absl::StatusOr<LinkEvent> PatientIndex::Unmerge(std::string_view source, const S
     json::Value restored = *before;
     restored.as_object().Erase("meta");
     RETURN_IF_ERROR(tx.Put(restored).status());
-    RETURN_IF_ERROR(SaveKeys(s, source, mpi::BlockingKeys(mpi::Normalize(ExtractPatientFields(restored).View()))));
+    ASSIGN_OR_RETURN(IndexedRecord rec, RequireRecord(s, source));
+    rec.fields = ExtractPatientFields(restored);
+    rec.id_flag = IdFlag(rec.fields.resident_id, tx.now());
+    rec.updated = tx.now();
+    mpi::PersonRecord normalized = mpi::Normalize(rec.fields.View());
+    RETURN_IF_ERROR(SaveRecord(s, rec, normalized.full));
+    RETURN_IF_ERROR(SaveKeys(s, source, mpi::BlockingKeys(normalized)));
     absl::StatusOr<fhir::StoredResource> target = tx.Read("Patient", merge.other_id);
     if (target.ok()) {
       ASSIGN_OR_RETURN(json::Value tgt_json, json::Parse(target->json));
@@ -951,6 +981,45 @@ namespace {
 
 constexpr int kDedupePage = 1000;  // Patients per index transaction, Persons per apply transaction
 
+// Union-find whose joins refuse to put two records declared distinct in one cluster. Distinct
+// pairs are rare, so each root keeps the (usually empty) list of records its members must not
+// share a cluster with.
+class DistinctAwareClusters {
+ public:
+  explicit DistinctAwareClusters(size_t n) : parent_(n), forbidden_(n) {
+    for (size_t i = 0; i < n; ++i) parent_[i] = static_cast<uint32_t>(i);
+  }
+  void Forbid(uint32_t a, uint32_t b) {
+    forbidden_[a].push_back(b);
+    forbidden_[b].push_back(a);
+  }
+  uint32_t Find(uint32_t x) {
+    while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
+    return x;
+  }
+  // force: join even across a distinct pair (today's Persons, a steward's own links).
+  bool Join(uint32_t a, uint32_t b, bool force) {
+    uint32_t ra = Find(a), rb = Find(b);
+    if (ra == rb) return true;
+    if (!force && (Conflicts(ra, rb) || Conflicts(rb, ra))) return false;
+    if (forbidden_[ra].size() < forbidden_[rb].size()) std::swap(ra, rb);
+    parent_[rb] = ra;
+    forbidden_[ra].insert(forbidden_[ra].end(), forbidden_[rb].begin(), forbidden_[rb].end());
+    forbidden_[rb].clear();
+    return true;
+  }
+
+ private:
+  bool Conflicts(uint32_t root, uint32_t other_root) {
+    for (uint32_t x : forbidden_[root]) {
+      if (Find(x) == other_root) return true;
+    }
+    return false;
+  }
+  std::vector<uint32_t> parent_;
+  std::vector<std::vector<uint32_t>> forbidden_;
+};
+
 void Report(const DedupeOptions& options, std::string_view stage, int64_t done, int64_t total) {
   if (options.progress) options.progress(stage, done, total);
 }
@@ -983,8 +1052,10 @@ absl::StatusOr<DedupeReport> PatientIndex::Dedupe(const DedupeOptions& options) 
     if (!cursor.empty()) page.params.emplace_back("_cursor", cursor);
     ASSIGN_OR_RETURN(fhir::SearchResult found, impl.repository->Search(page));
     cursor = found.next_cursor;
+    int64_t indexed_here = 0;  // set by the last run of the transaction (it may run twice)
     RETURN_IF_ERROR(impl.repository->WriteTransaction([&](fhir::TransactionWriter& tx) -> absl::Status {
       db::Session& s = tx.session();
+      indexed_here = 0;
       for (const fhir::StoredResource& r : found.matches) {
         ASSIGN_OR_RETURN(std::optional<IndexedRecord> known, LoadRecord(s, r.id));
         if (known) continue;
@@ -1002,10 +1073,11 @@ absl::StatusOr<DedupeReport> PatientIndex::Dedupe(const DedupeOptions& options) 
                                                   .person_after = rec.person_id})
                             .status());
         RETURN_IF_ERROR(impl.WriteGolden(tx, rec.person_id, {rec}, /*new_person=*/true));
-        ++report.patients_indexed;
+        ++indexed_here;
       }
       return absl::OkStatus();
     }));
+    report.patients_indexed += indexed_here;
     Report(options, "index", report.patients_indexed, 0);
   } while (!cursor.empty());
   report.index_seconds = SecondsSince(start);
@@ -1036,28 +1108,41 @@ absl::StatusOr<DedupeReport> PatientIndex::Dedupe(const DedupeOptions& options) 
        .progress = [&](int64_t done, int64_t total) { Report(options, "link", done, total); }});
   report.pairs_scored = linked.pairs_scored;
   report.blocks_skipped = linked.blocks_skipped;
-  // Clusters: today's Persons joined by the new links, except pairs declared distinct.
-  std::vector<std::pair<uint32_t, uint32_t>> edges;
+  // Clusters: today's Persons, joined by the new links best first — except where a join would put
+  // two Patients declared distinct in one Person (also through a third).
+  DistinctAwareClusters clusters(rows.size());
+  {
+    std::map<std::string, uint32_t> index_of;
+    for (uint32_t i = 0; i < rows.size(); ++i) index_of.emplace(rows[i].patient_id, i);
+    for (const auto& [a, b] : distinct) {
+      auto ia = index_of.find(a);
+      auto ib = index_of.find(b);
+      if (ia != index_of.end() && ib != index_of.end()) clusters.Forbid(ia->second, ib->second);
+    }
+  }
   std::map<std::string, uint32_t> first_of_person;
   for (uint32_t i = 0; i < rows.size(); ++i) {
     auto [it, fresh] = first_of_person.emplace(rows[i].person_id, i);
-    if (!fresh) edges.emplace_back(it->second, i);
+    if (!fresh) clusters.Join(it->second, i, /*force=*/true);
   }
   report.persons_before = static_cast<int64_t>(first_of_person.size());
+  std::vector<const mpi::ScoredPair*> links;
   std::vector<const mpi::ScoredPair*> reviews;
   for (const mpi::ScoredPair& p : linked.pairs) {
-    if (distinct.count(Ordered(rows[p.a].patient_id, rows[p.b].patient_id)) != 0) {
-      if (p.decision == mpi::Decision::kLink) ++report.distinct_pairs;
-      continue;
-    }
-    if (p.decision == mpi::Decision::kLink) {
+    (p.decision == mpi::Decision::kLink ? links : reviews).push_back(&p);
+  }
+  std::stable_sort(links.begin(), links.end(), [](const mpi::ScoredPair* x, const mpi::ScoredPair* y) {
+    return x->probability > y->probability;
+  });
+  for (const mpi::ScoredPair* p : links) {
+    if (clusters.Join(p->a, p->b, /*force=*/false)) {
       ++report.link_pairs;
-      edges.emplace_back(p.a, p.b);
     } else {
-      reviews.push_back(&p);
+      ++report.distinct_pairs;
     }
   }
-  std::vector<uint32_t> cluster = mpi::Clusters(rows.size(), edges);
+  std::vector<uint32_t> cluster(rows.size());
+  for (uint32_t i = 0; i < rows.size(); ++i) cluster[i] = clusters.Find(i);
   report.link_seconds = SecondsSince(start);
 
   // 4. Each cluster spanning several Persons keeps the largest (then the smallest id); the others'
@@ -1080,9 +1165,11 @@ absl::StatusOr<DedupeReport> PatientIndex::Dedupe(const DedupeOptions& options) 
   }
   for (size_t begin = 0; begin < moves.size(); begin += kDedupePage) {
     size_t end = std::min(moves.size(), begin + kDedupePage);
+    int64_t moved_here = 0;  // set by the last run of the transaction (it may run twice)
     RETURN_IF_ERROR(impl.repository->WriteTransaction([&](fhir::TransactionWriter& tx) -> absl::Status {
       db::Session& s = tx.session();
       RETURN_IF_ERROR(CountRecords(s, 0).status());
+      moved_here = 0;
       std::set<std::string> touched;
       for (size_t k = begin; k < end; ++k) {
         const IndexedRecord& r = rows[moves[k]];
@@ -1094,6 +1181,7 @@ absl::StatusOr<DedupeReport> PatientIndex::Dedupe(const DedupeOptions& options) 
                                    {{"to", to}, {"a", std::string(kAutomatic)},
                                     {"p", r.patient_id}, {"from", r.person_id}}));
         if (changed == 0) continue;
+        ++moved_here;
         RETURN_IF_ERROR(impl.Record(s, tx.now(), {.actor = "mpi-dedupe", .action = "auto-link",
                                                   .patient_id = r.patient_id,
                                                   .person_before = r.person_id,
@@ -1105,14 +1193,17 @@ absl::StatusOr<DedupeReport> PatientIndex::Dedupe(const DedupeOptions& options) 
       for (const std::string& person : touched) RETURN_IF_ERROR(impl.WriteGolden(tx, person));
       return absl::OkStatus();
     }));
-    report.patients_moved += static_cast<int64_t>(end - begin);
+    report.patients_moved += moved_here;
     Report(options, "apply", static_cast<int64_t>(end), static_cast<int64_t>(moves.size()));
   }
   // Possible matches that stay in different Persons go to review.
   RETURN_IF_ERROR(impl.db->Write([&](db::Session& s) -> absl::Status {
     int64_t opened = 0;
     for (const mpi::ScoredPair* p : reviews) {
-      if (cluster[p->a] == cluster[p->b]) continue;
+      if (cluster[p->a] == cluster[p->b] ||
+          distinct.count(Ordered(rows[p->a].patient_id, rows[p->b].patient_id)) != 0) {
+        continue;
+      }
       RETURN_IF_ERROR(impl.OpenReview(s, impl.clock->Now(), rows[p->a].patient_id,
                                       rows[p->b].patient_id, p->probability));
       ++opened;

@@ -781,6 +781,37 @@ TEST_P(PatientIndexTest, UsersRegisteringResidentsGetIdErrorsSystemsDataIsKept) 
   EXPECT_NE(read.body.find("110101199003074515"), std::string::npos) << read.body;
 }
 
+TEST_P(PatientIndexTest, DedupeReportsAndKeepsDistinctPairsApart) {
+  RegisterResidents();
+  // A possible pair, declared distinct by a steward.
+  const Reg wang = {"王", "芳", "female", "1970-03-12", "", "", "", "", ""};
+  Reg wang_swapped = wang;
+  wang_swapped.birth = "1970-12-03";
+  const std::string a = Register(wang);
+  const std::string b = Register(wang_swapped);
+  json::Value queue = Json(client().Get("/fhir/Patient/$mpi-review?status=open"));
+  ASSERT_EQ(queue.Find("parameter")->as_array().size(), 1u);
+  const int64_t review = *Parts(queue, "review")["id"].AsInt64();
+  HttpResult r = Op("$mpi-review", StrCat(R"({"resourceType":"Parameters","parameter":[{"name":"review","valueInteger":)",
+                                          review, R"(},{"name":"decision","valueCode":"distinct"},)",
+                                          StringParam("reason", "two people"), "]}"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string person_a = PersonIdOf(a);
+  const std::string person_b = PersonIdOf(b);
+  std::string out;
+  ASSERT_EQ(Cli({"mpi", "dedupe"}, &out), 0) << out;
+  EXPECT_NE(out.find("golden records"), std::string::npos) << out;
+  EXPECT_NE(out.find("newly indexed 0"), std::string::npos) << out;
+  EXPECT_EQ(PersonIdOf(a), person_a);
+  EXPECT_EQ(PersonIdOf(b), person_b);
+  EXPECT_NE(PersonIdOf(a), PersonIdOf(b));
+  // Again: nothing changes, nothing breaks.
+  ASSERT_EQ(Cli({"mpi", "dedupe"}, &out), 0) << out;
+  EXPECT_NE(out.find("0 Patients moved"), std::string::npos) << out;
+  // Usage errors exit 2.
+  EXPECT_EQ(RunRhip({"mpi"}, &out), 2) << out;
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, PatientIndexTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
                          EngineName);
 
