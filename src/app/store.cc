@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "fhir/search/reindex.h"
 #include "terminology/install.h"
 
 namespace rhip::app {
@@ -36,6 +37,11 @@ absl::StatusOr<Store> OpenStore(const std::string& data_dir, const std::string& 
   }
   store.patient_index = *std::move(index);
   store.repository->AddWriteInterceptor("Patient", store.patient_index.get());
+  // An empty store records which search definitions its index follows before anything is written
+  // (the built-in terminology below would otherwise make a new store look stale to `rhip serve`).
+  if (absl::Status st = fhir::search::CheckIndexState(*store.database).status(); !st.ok()) {
+    return MakeError(KindOf(st), StrCat("cannot check the search index: ", ToStd(st.message())));
+  }
   // A new store, or one from a binary with other built-in content, gets this binary's.
   absl::StatusOr<terminology::InstallResult> installed =
       terminology::InstallBuiltinTerminology(store.database.get(), store.repository.get());

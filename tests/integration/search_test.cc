@@ -556,6 +556,23 @@ TEST_P(SearchTest, UpdatesAndDeletesMaintainTheIndex) {
   EXPECT_EQ(Total("Patient?gender=female"), 0);
 }
 
+// Regression: a new store records which search definitions its index follows before the
+// built-in terminology is written; it used not to, and every new store looked stale to serve.
+TEST_P(SearchTest, NewStoreIndexIsCurrent) {
+  db::Options options;
+  options.target = db_url().empty() ? data_dir() : db_url();
+  auto database = db::Database::Open(options);
+  ASSERT_TRUE(database.ok()) << database.status();
+  int64_t digests = -1;
+  ASSERT_TRUE((*database)->Read([&](db::Session& s) -> absl::Status {
+    auto rows = s.Query("SELECT COUNT(*) FROM search_meta WHERE name = 'digest'");
+    if (!rows.ok()) return rows.status();
+    digests = (*rows)[0].Int(0);
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(digests, 1);
+}
+
 // `rhip reindex` rebuilds a lost or outdated index, and resumes when interrupted.
 TEST_P(SearchTest, ReindexRebuildsTheIndex) {
   Seed();
