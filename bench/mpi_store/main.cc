@@ -136,16 +136,21 @@ int main(int argc, char** argv) {
   size_t probes = 2000;
   std::string dir = "/tmp/bench_mpi_store";
   std::string pg;
+  bool reuse = false;
   app.add_option("--residents", residents, "Synthetic residents (plus 10 % duplicates)");
   app.add_option("--baseline-residents", baseline_residents, "Of them, loaded without the index");
   app.add_option("--probes", probes, "Match and create samples");
   app.add_option("--dir", dir, "Scratch directory (removed first)");
   app.add_option("--db", pg, "postgresql://... instead of SQLite in --dir");
+  app.add_flag("--reuse", reuse, "Keep the store a previous run with the same --residents loaded: "
+                                 "measure only (match, create, dedupe)");
   CLI11_PARSE(app, argc, argv);
 
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir + "/with");
-  std::filesystem::create_directories(dir + "/without");
+  if (!reuse) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir + "/with");
+    std::filesystem::create_directories(dir + "/without");
+  }
   std::printf("generating %zu residents + 10 %% duplicates\n", residents);
   std::vector<mt::SyntheticRecord> records = mt::GenerateResidents({.people = residents, .seed = 7});
   // Probes and creates: records held back from the load (duplicates of loaded people mostly).
@@ -153,15 +158,17 @@ int main(int argc, char** argv) {
   size_t load_count = records.size() - held;
 
   Store with = Open(pg.empty() ? dir + "/with" : pg, /*with_index=*/true);
-  double with_rate = Load(with, records, load_count);
-  size_t base_count = std::min(baseline_residents, load_count);
-  if (pg.empty() && base_count > 0) {
-    Store without = Open(dir + "/without", /*with_index=*/false);
-    double without_rate = Load(without, records, base_count);
-    std::printf("bulk load, Patients/s                with the index %.0f (%zu)   baseline without %.0f (%zu)\n",
-                with_rate, load_count, without_rate, base_count);
-  } else {
-    std::printf("bulk load, Patients/s                with the index %.0f (%zu)\n", with_rate, load_count);
+  if (!reuse) {
+    double with_rate = Load(with, records, load_count);
+    size_t base_count = std::min(baseline_residents, load_count);
+    if (pg.empty() && base_count > 0) {
+      Store without = Open(dir + "/without", /*with_index=*/false);
+      double without_rate = Load(without, records, base_count);
+      std::printf("bulk load, Patients/s                with the index %.0f (%zu)   baseline without %.0f (%zu)\n",
+                  with_rate, load_count, without_rate, base_count);
+    } else {
+      std::printf("bulk load, Patients/s                with the index %.0f (%zu)\n", with_rate, load_count);
+    }
   }
 
   std::vector<double> match_us;
